@@ -1,0 +1,219 @@
+//! Canonical JSON (RFC 8785, JSON Canonicalization Scheme).
+//!
+//! World checksums, audit hashes and licence signatures are all taken over these bytes, so
+//! an independent verifier in any language can recompute them: object members sorted by
+//! the UTF-16 code units of their names, no insignificant white space, strings escaped as
+//! ECMAScript's `JSON.stringify` does, numbers in ECMAScript's shortest form.
+
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// Why a document could not be canonicalized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CanonicalError {
+    /// The input is not JSON.
+    Syntax(String),
+    /// A number that I-JSON cannot carry exactly (beyond 2^53 or not finite).
+    Number(String),
+}
+
+impl fmt::Display for CanonicalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Syntax(why) => write!(f, "not valid JSON: {why}"),
+            Self::Number(n) => write!(f, "number {n} cannot be represented exactly"),
+        }
+    }
+}
+
+impl std::error::Error for CanonicalError {}
+
+/// Largest integer that survives a round trip through an IEEE 754 double.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Parses JSON text and returns its canonical bytes.
+pub fn canonicalize_bytes(input: &[u8]) -> Result<Vec<u8>, CanonicalError> {
+    let value: Value =
+        serde_json::from_slice(input).map_err(|e| CanonicalError::Syntax(e.to_string()))?;
+    to_canonical(&value)
+}
+
+/// True when `input` is exactly the canonical form of itself: sorted members, no
+/// duplicates (a duplicate collapses when parsed, so the bytes differ), no white space.
+pub fn is_canonical(input: &[u8]) -> bool {
+    canonicalize_bytes(input).is_ok_and(|canon| canon == input)
+}
+
+/// Serializes a value canonically.
+pub fn to_canonical(value: &Value) -> Result<Vec<u8>, CanonicalError> {
+    let mut out = Vec::with_capacity(256);
+    write_value(value, &mut out)?;
+    Ok(out)
+}
+
+fn write_value(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => write_number(n, out)?,
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(item, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => write_object(map, out)?,
+    }
+    Ok(())
+}
+
+fn write_object(map: &Map<String, Value>, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    let mut members: Vec<(&String, &Value)> = map.iter().collect();
+    // RFC 8785 §3.2.3: order by UTF-16 code units, which differs from UTF-8 byte order
+    // only for characters above U+FFFF.
+    members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    out.push(b'{');
+    for (i, (key, item)) in members.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(key, out);
+        out.push(b':');
+        write_value(item, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    if let Some(u) = n.as_u64() {
+        if u > MAX_SAFE_INTEGER {
+            return Err(CanonicalError::Number(u.to_string()));
+        }
+        out.extend_from_slice(u.to_string().as_bytes());
+    } else if let Some(i) = n.as_i64() {
+        if i.unsigned_abs() > MAX_SAFE_INTEGER {
+            return Err(CanonicalError::Number(i.to_string()));
+        }
+        out.extend_from_slice(i.to_string().as_bytes());
+    } else {
+        let f = n
+            .as_f64()
+            .ok_or_else(|| CanonicalError::Number(n.to_string()))?;
+        if !f.is_finite() {
+            return Err(CanonicalError::Number(n.to_string()));
+        }
+        let mut buf = ryu_js::Buffer::new();
+        out.extend_from_slice(buf.format_finite(f).as_bytes());
+    }
+    Ok(())
+}
+
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\u{08}' => out.extend_from_slice(b"\\b"),
+            '\u{0c}' => out.extend_from_slice(b"\\f"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        String::from_utf8(canonicalize_bytes(s.as_bytes()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn sorts_members_and_strips_space() {
+        assert_eq!(
+            canon(r#"{ "b": 1, "a": [true, null, "x"] }"#),
+            r#"{"a":[true,null,"x"],"b":1}"#
+        );
+    }
+
+    #[test]
+    fn rfc8785_sorting_example() {
+        // RFC 8785 §3.2.3: sorted by UTF-16 code units.
+        let input = r#"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#;
+        let out = canon(input);
+        let order: Vec<&str> = [
+            "\\r",
+            "1",
+            "\u{80}",
+            "\u{f6}",
+            "\u{20ac}",
+            "\u{1f600}",
+            "\u{fb33}",
+        ]
+        .to_vec();
+        let mut last = 0;
+        for key in order {
+            let pos = out.find(&format!("\"{key}\":")).unwrap();
+            assert!(pos >= last, "{key} out of order in {out}");
+            last = pos;
+        }
+    }
+
+    #[test]
+    fn rfc8785_numbers() {
+        assert_eq!(
+            canon("[1E30, 4.50, 2e-3, 0.000001, 1e-7, -0, 333333333.3333333]"),
+            "[1e+30,4.5,0.002,0.000001,1e-7,0,333333333.3333333]"
+        );
+    }
+
+    #[test]
+    fn escapes_like_json_stringify() {
+        assert_eq!(
+            canon(r#""\u0001\u001f\n\"\\/\u00e9\u2028""#),
+            "\"\\u0001\\u001f\\n\\\"\\\\/\u{e9}\u{2028}\""
+        );
+    }
+
+    #[test]
+    fn refuses_unsafe_integers_and_bad_json() {
+        assert!(matches!(
+            canonicalize_bytes(b"9007199254740993"),
+            Err(CanonicalError::Number(_))
+        ));
+        assert!(matches!(
+            canonicalize_bytes(b"{\"a\":"),
+            Err(CanonicalError::Syntax(_))
+        ));
+        assert!(canonicalize_bytes(b"9007199254740991").is_ok());
+    }
+
+    #[test]
+    fn canonical_check_sees_duplicates_and_order() {
+        assert!(is_canonical(br#"{"a":1,"b":2}"#));
+        assert!(!is_canonical(br#"{"b":2,"a":1}"#));
+        assert!(!is_canonical(br#"{"a":1,"a":1}"#));
+        assert!(!is_canonical(br#"{"a": 1}"#));
+    }
+}
+
+#[cfg(feature = "python")]
+pub(crate) mod py;

@@ -1,0 +1,9 @@
+//! pacai's Rust core. Every subsystem keeps its pure logic free of PyO3 types (`mod.rs`);
+//! the bindings live beside it (`py.rs`) and are compiled only with the `python` feature,
+//! so `cargo test` runs without an interpreter.
+
+pub mod build;
+pub mod canonical;
+
+#[cfg(feature = "python")]
+mod py;

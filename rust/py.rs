@@ -1,0 +1,11 @@
+//! The `pacai._core` extension module: the one place that lists every export.
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", crate::build::VERSION)?;
+    m.add("build_profile", crate::build::profile())?;
+    crate::canonical::py::register(m)?;
+    Ok(())
+}
