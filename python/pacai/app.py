@@ -1,0 +1,87 @@
+"""The application factory: one place that wires settings, routes, errors and services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from pacai import __version__
+from pacai.context import AppContext, app_context
+from pacai.health.controller import HealthController
+from pacai.health.service import HealthService
+from pacai.http.edge import EdgeMiddleware
+from pacai.http.problems import EXCEPTION_HANDLERS
+from pacai.observability.logging import configure_logging, get_logger
+from pacai.observability.sentry import init_sentry
+from pacai.settings import Settings, get_settings
+
+log = get_logger("pacai.app")
+
+
+def _ctx(state: State) -> AppContext:
+    ctx: AppContext = state.ctx
+    return ctx
+
+
+def _health(state: State) -> HealthService:
+    return _ctx(state).health
+
+
+def _lifespan(settings: Settings) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with app_context(settings) as ctx:
+            app.state.ctx = ctx
+            log.info("pacai started", version=__version__, environment=settings.env)
+            yield
+        log.info("pacai stopped")
+
+    return lifespan
+
+
+@get("/v5/_test/error", include_in_schema=False, opt={"public": True})
+async def _raise_for_tests() -> None:
+    """Only in PACAI_ENV=test: proves that an unhandled error becomes a bare 500 document."""
+    raise RuntimeError("deliberate failure for the error-path tests (/srv/secret/path.py)")
+
+
+def build_litestar(settings: Settings) -> Litestar:
+    handlers: list[Any] = [HealthController]
+    if settings.env == "test":
+        handlers.append(Router(path="/", route_handlers=[_raise_for_tests]))
+    return Litestar(
+        route_handlers=handlers,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[_lifespan(settings)],
+        dependencies={
+            "ctx": Provide(_ctx, sync_to_thread=False),
+            "health_service": Provide(_health, sync_to_thread=False),
+        },
+        openapi_config=OpenAPIConfig(
+            title="pacai",
+            version=__version__,
+            description="PacAI v5 API (see docs/api.md)",
+            path="/v5/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        request_max_body_size=settings.server.max_body_bytes,
+        logging_config=None,
+        debug=False,
+        state=State({"settings": settings}),
+    )
+
+
+def create_app(settings: Settings | None = None) -> EdgeMiddleware:
+    """The ASGI application uvicorn serves (`pacai.app:create_app`, a factory)."""
+    settings = settings or get_settings()
+    configure_logging(settings.logging)
+    init_sentry(settings, __version__)
+    app = EdgeMiddleware(build_litestar(settings), settings)  # type: ignore[arg-type]  # Litestar's narrower ASGI types
+    return app

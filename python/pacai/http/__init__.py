@@ -1,0 +1,1 @@
+"""HTTP cross-cutting concerns: problem documents, the edge middleware, pagination."""

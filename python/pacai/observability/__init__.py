@@ -1,0 +1,1 @@
+"""Logging, request context and error tracking."""
