@@ -113,6 +113,13 @@ fn parse_hmac(kid: &str, secret: &[u8]) -> Result<Key, ConfigError> {
             secret.len()
         )));
     }
+    // A PEM key used as an HMAC secret is the algorithm-confusion mistake made in the
+    // configuration: anyone holding the public key could then mint tokens.
+    if secret.trim_ascii_start().starts_with(b"-----BEGIN") {
+        return Err(ConfigError(format!(
+            "HS256 secret for kid {kid:?} is a PEM key; use algorithm \"EdDSA\" for keys"
+        )));
+    }
     Hmac::<Sha256>::new_from_slice(secret)
         .map(Key::Hmac)
         .map_err(|_| ConfigError(format!("HS256 secret for kid {kid:?} is not usable")))
@@ -201,6 +208,18 @@ mod tests {
         assert!(err.0.contains("at least 32"));
         assert!(!err.0.contains("short-secret-value"));
         assert!(Key::parse(Algorithm::Hs256, "k1", &[7u8; 32]).is_ok());
+    }
+
+    #[test]
+    fn pem_key_as_hmac_secret_is_refused() {
+        for pem in [RFC8410_PUBLIC_PEM, RFC8410_PRIVATE_PEM] {
+            let err = Key::parse(Algorithm::Hs256, "k", pem.as_bytes())
+                .err()
+                .unwrap();
+            assert!(err.0.contains("PEM"), "{}", err.0);
+            let indented = format!("\n  {pem}");
+            assert!(Key::parse(Algorithm::Hs256, "k", indented.as_bytes()).is_err());
+        }
     }
 
     #[test]

@@ -641,6 +641,7 @@ def test_configuration_errors_do_not_echo_keys() -> None:
         (lambda: TokenCodec("HS256", [("k", SECRET)], "k", "", AUD), "issuer"),
         (lambda: TokenCodec("HS256", [("k", SECRET)], "k", ISS, ""), "audience"),
         (lambda: TokenCodec("EdDSA", [("k", SECRET)], "k", ISS, AUD), "PEM"),
+        (lambda: TokenCodec("HS256", [("k", ED_PUBLIC_PEM)], "k", ISS, AUD), "PEM key"),
         (lambda: TokenCodec("EdDSA", [("k", b"\x01" + b"\x00" * 31)], None, ISS, AUD), "weak"),
         (lambda: TokenCodec("EdDSA", [("k", ED_PRIVATE_PEM[:-40])], "k", ISS, AUD), "PKCS#8"),
     ]
