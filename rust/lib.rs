@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod canonical;
+pub mod jwt;
 
 #[cfg(feature = "python")]
 mod py;
