@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod canonical;
+pub mod sign;
 
 #[cfg(feature = "python")]
 mod py;
