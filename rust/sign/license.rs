@@ -9,7 +9,7 @@
 //! | `license_id`, `licensee`, `edition` | non-empty string (at most 256 characters) |
 //! | `seats` | integer >= 1 |
 //! | `features` | array of non-empty strings (at most 256 of at most 128 characters) |
-//! | `issued_at`, `not_before`, `expires_at` | `YYYY-MM-DDTHH:MM:SSZ` (UTC, no fraction) |
+//! | `issued_at`, `not_before`, `expires_at` | `YYYY-MM-DDTHH:MM:SSZ` (UTC, year 0001-9999) |
 //! | `grace_days` | optional integer 0..=3650, 30 when absent |
 //! | `hardware_id` | optional non-empty string (at most 128 characters) |
 //!
@@ -140,7 +140,8 @@ pub fn parse_utc(text: &str) -> Option<i64> {
     };
     let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
     let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    if !(1..=12).contains(&month)
+    if year == 0
+        || !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
         || hour > 23
@@ -460,6 +461,7 @@ mod tests {
             "2026-04-01 12:00:00Z",
             "2026-4-01T12:00:00Z",
             "+026-04-01T12:00:00Z",
+            "0000-01-01T00:00:00Z",
             "２０２６-04-01T12:00:00Z",
         ] {
             assert_eq!(parse_utc(bad), None, "{bad}");
