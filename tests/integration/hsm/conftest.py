@@ -16,7 +16,7 @@ import pkcs11
 import pytest
 
 MODULE_CANDIDATES = (
-    os.environ.get("PACAI_TEST_SOFTHSM_MODULE", ""),
+    os.environ.get("SOFTHSM2_MODULE", ""),
     "/usr/lib/softhsm/libsofthsm2.so",
     "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
     "/usr/local/lib/softhsm/libsofthsm2.so",
