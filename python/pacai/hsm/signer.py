@@ -446,13 +446,15 @@ class FailoverSigner:
                     raise HsmKeyError(f"the key of token {signer.config.token_label!r} changed")
             except HsmError as exc:
                 self._record(signer, ok=False)
-                failures.append(str(exc))
                 role = "fallback" if is_fallback else "primary"
+                failures.append(f"{role}: {exc}")
                 log.warning("HSM %s failed: %s", role, exc)
                 continue
             self._record(signer, ok=True)
             if is_fallback:
-                log.warning("signed with the fallback HSM token %r", signer.config.token_label)
+                # Debug only: the primary's failure was logged, and it is retried (and logged)
+                # at most every retry_primary_after seconds.
+                log.debug("signed with the fallback HSM token %r", signer.config.token_label)
             return message, SignResult(signature, key_id, public, serial, is_fallback)
         raise HsmUnavailable("no HSM token could sign: " + "; ".join(failures))
 

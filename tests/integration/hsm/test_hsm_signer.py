@@ -200,8 +200,8 @@ def test_failover_when_the_primary_token_disappears(
     hsm.remove_token("fallback")
     with pytest.raises(HsmUnavailable) as info:
         fo.sign(b"nothing left")
-    assert "primary" in str(info.value)
-    assert "fallback" in str(info.value)
+    assert "primary: HSM token 'primary'" in str(info.value)
+    assert "fallback: HSM token 'fallback'" in str(info.value)
     assert (fo.degraded, fo.available) == (True, False)
 
     everything = caplog.text + str(info.value)
