@@ -5,6 +5,7 @@
 pub mod build;
 pub mod canonical;
 pub mod jwt;
+pub mod sign;
 
 #[cfg(feature = "python")]
 mod py;

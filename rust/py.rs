@@ -8,5 +8,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("build_profile", crate::build::profile())?;
     crate::canonical::py::register(m)?;
     crate::jwt::py::register(m)?;
+    crate::sign::py::register(m)?;
     Ok(())
 }
