@@ -6,6 +6,7 @@ pub mod build;
 pub mod canonical;
 pub mod jwt;
 pub mod sign;
+pub mod worldgen;
 
 #[cfg(feature = "python")]
 mod py;

@@ -9,5 +9,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::canonical::py::register(m)?;
     crate::jwt::py::register(m)?;
     crate::sign::py::register(m)?;
+    crate::worldgen::py::register(m)?;
     Ok(())
 }
