@@ -110,6 +110,12 @@ def ed25519_public_key(public_key: bytes) -> bytes:
 def ed25519_public_key_from_private(private_key: bytes) -> bytes:
     """The raw 32-byte public key of a PKCS#8 private key."""
 
+def ed25519_private_key_from_seed(seed: bytes) -> bytes:
+    """A PKCS#8 PEM private key for a 32-byte seed from a CSPRNG (`os.urandom(32)`)."""
+
+def ed25519_public_key_pem(public_key: bytes) -> bytes:
+    """The PEM SubjectPublicKeyInfo of a public key (any accepted encoding)."""
+
 def ed25519_key_id(public_key: bytes) -> str:
     """The key id of a public key (any accepted encoding)."""
 

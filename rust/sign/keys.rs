@@ -1,6 +1,6 @@
 //! Ed25519 keys: parsing, key ids, signing and strict verification.
 
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
@@ -50,6 +50,24 @@ pub fn parse_private_key(data: &[u8]) -> Result<SigningKey, SignError> {
             "expected a PKCS#8 Ed25519 private key (PEM or DER)".into(),
         ))
     }
+}
+
+/// A PKCS#8 PEM private key for a 32-byte seed. The seed must come from a CSPRNG (the
+/// caller's `os.urandom`): the core itself draws no randomness.
+pub fn private_key_pem_from_seed(seed: &[u8]) -> Result<String, SignError> {
+    let seed = <[u8; 32]>::try_from(seed)
+        .map_err(|_| SignError::Argument("an Ed25519 seed is exactly 32 bytes".into()))?;
+    SigningKey::from_bytes(&seed)
+        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .map(|pem| pem.to_string())
+        .map_err(|_| SignError::Key("cannot encode the key as PKCS#8".into()))
+}
+
+/// The PEM SubjectPublicKeyInfo of a public key (any accepted encoding).
+pub fn public_key_pem(data: &[u8]) -> Result<String, SignError> {
+    parse_public_key(data)?
+        .to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .map_err(|_| SignError::Key("cannot encode the key as SPKI".into()))
 }
 
 /// The key id of a public key: `"ed25519:"` + the first 16 lower-case hex digits (8 bytes)
@@ -247,5 +265,24 @@ mod tests {
         let id = key_id(&vk);
         assert_eq!(id, format!("ed25519:{}", &digest[..16]));
         assert_eq!(id.len(), 24);
+    }
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::*;
+
+    #[test]
+    fn seed_round_trips_through_pkcs8() {
+        let seed = [7u8; 32];
+        let pem = private_key_pem_from_seed(&seed).unwrap();
+        let key = parse_private_key(pem.as_bytes()).unwrap();
+        assert_eq!(key.to_bytes(), seed);
+        let public_pem = public_key_pem(key.verifying_key().as_bytes()).unwrap();
+        assert_eq!(
+            parse_public_key(public_pem.as_bytes()).unwrap(),
+            key.verifying_key()
+        );
+        assert!(private_key_pem_from_seed(&[0u8; 31]).is_err());
     }
 }

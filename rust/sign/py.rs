@@ -62,6 +62,26 @@ fn ed25519_public_key_from_private<'py>(
     Ok(PyBytes::new(py, key.verifying_key().as_bytes()))
 }
 
+/// A new PKCS#8 PEM private key from a 32-byte seed drawn by the caller (`os.urandom(32)`).
+#[pyfunction]
+fn ed25519_private_key_from_seed<'py>(
+    py: Python<'py>,
+    seed: &[u8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let pem = keys::private_key_pem_from_seed(seed)?;
+    Ok(PyBytes::new(py, pem.as_bytes()))
+}
+
+/// The PEM SubjectPublicKeyInfo of a public key given raw, as PEM or as DER.
+#[pyfunction]
+fn ed25519_public_key_pem<'py>(
+    py: Python<'py>,
+    public_key: &[u8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let pem = keys::public_key_pem(public_key)?;
+    Ok(PyBytes::new(py, pem.as_bytes()))
+}
+
 /// `"ed25519:" + first 16 hex digits of sha256(raw public key)`.
 #[pyfunction]
 fn ed25519_key_id(public_key: &[u8]) -> PyResult<String> {
@@ -326,6 +346,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ed25519_public_key, m)?)?;
     m.add_function(wrap_pyfunction!(ed25519_public_key_from_private, m)?)?;
     m.add_function(wrap_pyfunction!(ed25519_key_id, m)?)?;
+    m.add_function(wrap_pyfunction!(ed25519_private_key_from_seed, m)?)?;
+    m.add_function(wrap_pyfunction!(ed25519_public_key_pem, m)?)?;
     m.add_function(wrap_pyfunction!(ed25519_sign, m)?)?;
     m.add_function(wrap_pyfunction!(ed25519_verify, m)?)?;
     m.add_function(wrap_pyfunction!(audit_entry_hash, m)?)?;
