@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod canonical;
+pub mod ws;
 
 #[cfg(feature = "python")]
 mod py;
