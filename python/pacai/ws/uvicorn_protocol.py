@@ -73,6 +73,9 @@ TEXT, BINARY, CLOSE, PING, PONG = 1, 2, 8, 9, 10
 # a head uvicorn would have accepted.
 MAX_HEAD_SIZE = 64 * 1024
 
+# Queued output past this size is written at once instead of at the end of the loop turn.
+FLUSH_SIZE = 64 * 1024
+
 HANDSHAKE_EXTRA_HEADERS = {
     405: [(b"allow", b"GET")],
     426: [(b"sec-websocket-version", b"13"), (b"upgrade", b"websocket")],
@@ -152,6 +155,10 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         self.writable = asyncio.Event()
         self.writable.set()
 
+        # Frames written during one event-loop turn go out in one transport write.
+        self.outgoing: list[bytes] = []
+        self.outgoing_size = 0
+
         # Keepalive state
         self.ping_interval = config.ws_ping_interval
         self.ping_timeout = config.ws_ping_timeout
@@ -189,6 +196,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         if self.close_timer is not None:
             self.close_timer.cancel()
             self.close_timer = None
+        self.outgoing.clear()
         if exc is None:
             self.transport.close()
 
@@ -212,13 +220,45 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
             if end < 0:
                 if len(self.head) > MAX_HEAD_SIZE:
                     self.send_plain_response(400, "Request head too large")
-                    self.transport.close()
+                    self.close_transport()
                 return
             head, data = bytes(self.head[: end + 4]), bytes(self.head[end + 4 :])
             self.head = bytearray()
             if not self.handle_upgrade_request(head) or not data:
                 return
         self.handle_frames(data)
+
+    # Output
+
+    def write(self, data: bytes) -> None:
+        """Queues bytes for the transport; they are written together at the end of this
+        event-loop turn, or at once past FLUSH_SIZE so the transport's flow control
+        (pause_writing) still sees every byte promptly."""
+        if self.transport.is_closing():
+            return
+        if len(data) >= FLUSH_SIZE:
+            self.flush()
+            self.transport.write(data)
+            return
+        if not self.outgoing:
+            self.loop.call_soon(self.flush)
+        self.outgoing.append(data)
+        self.outgoing_size += len(data)
+        if self.outgoing_size >= FLUSH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.outgoing:
+            return
+        data = self.outgoing[0] if len(self.outgoing) == 1 else b"".join(self.outgoing)
+        self.outgoing.clear()
+        self.outgoing_size = 0
+        if not self.transport.is_closing():
+            self.transport.write(data)
+
+    def close_transport(self) -> None:
+        self.flush()
+        self.transport.close()
 
     # Handshake
 
@@ -231,7 +271,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
                 exc.status, exc.reason, HANDSHAKE_EXTRA_HEADERS.get(exc.status, [])
             )
             self.close_sent = True
-            self.transport.close()
+            self.close_transport()
             return False
 
         self.accept_key = request.accept
@@ -277,7 +317,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
             out += [name, b": ", value, b"\r\n"]
         out += [b"\r\n", body]
         if not self.transport.is_closing():
-            self.transport.write(b"".join(out))
+            self.write(b"".join(out))
 
     def send_500_response(self) -> None:
         if self.initial_response is not None or self.handshake_complete:
@@ -302,7 +342,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
                     self.deliver({"type": "websocket.receive", "bytes": cast("bytes", payload)})
             elif opcode == PING:
                 if not self.close_sent and not self.transport.is_closing():
-                    self.transport.write(encode_frame(PONG, cast("bytes", payload)))
+                    self.write(encode_frame(PONG, cast("bytes", payload)))
             elif opcode == PONG:
                 self.handle_pong(cast("bytes", payload))
             elif opcode == CLOSE:
@@ -324,7 +364,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
             if self.close_timer is not None:
                 self.close_timer.cancel()
                 self.close_timer = None
-            self.transport.close()
+            self.close_transport()
             return
         if len(payload) >= 2:
             code = int.from_bytes(payload[:2], "big")
@@ -336,8 +376,8 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         self.close_sent = True
         self.stop_keepalive()
         if not self.transport.is_closing():
-            self.transport.write(reply)
-            self.transport.close()
+            self.write(reply)
+            self.close_transport()
 
     def fail(self, code: int, reason: str) -> None:
         """Fails the connection (RFC 6455 §7.1.7): close frame with `code`, then TCP close."""
@@ -346,9 +386,9 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         self.stop_keepalive()
         self.deliver_disconnect(code, reason)
         if not self.close_sent and not self.transport.is_closing():
-            self.transport.write(encode_close(code, reason))
+            self.write(encode_close(code, reason))
         self.close_sent = True
-        self.transport.close()
+        self.close_transport()
 
     # Keepalive, as uvicorn's implementations do it.
 
@@ -377,7 +417,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         # A random payload identifies this ping, so stale or unsolicited pongs are ignored.
         self.pending_ping_payload = os.urandom(4)
         self.ping_sent_at = self.loop.time()
-        self.transport.write(encode_frame(PING, self.pending_ping_payload))
+        self.write(encode_frame(PING, self.pending_ping_payload))
         if self.ping_timeout is not None:
             self.pong_timer = self.loop.call_later(self.ping_timeout, self.keepalive_timeout)
         else:
@@ -410,16 +450,16 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
             if self.close_timer is not None:
                 self.close_timer.cancel()
                 self.close_timer = None
-            self.transport.close()
+            self.close_transport()
             return
         if self.handshake_complete:
             self.deliver_disconnect(1012)
             if not self.transport.is_closing():
-                self.transport.write(encode_close(1012))
+                self.write(encode_close(1012))
             self.close_sent = True
         else:
             self.send_500_response()
-        self.transport.close()
+        self.close_transport()
 
     # ASGI
 
@@ -445,10 +485,10 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
             code = 1011 if failed else 1000
             self.deliver_disconnect(code)
             if not self.transport.is_closing():
-                self.transport.write(encode_close(code))
+                self.write(encode_close(code))
             self.close_sent = True
         if self.close_timer is None:
-            self.transport.close()
+            self.close_transport()
 
     def deliver(self, event: ASGIReceiveEvent) -> None:
         self.inbox.append(event)
@@ -552,7 +592,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
                     frame = encode_text(text)
                 if self.transport.is_closing():
                     raise ClientDisconnected()
-                self.transport.write(frame)
+                self.write(frame)
             elif kind == "websocket.close":
                 close = cast("WebSocketCloseEvent", message)
                 code = close.get("code", 1000)
@@ -563,13 +603,13 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
                 self.closed_by_app = True
                 self.stop_keepalive()
                 if not self.transport.is_closing():
-                    self.transport.write(frame)
+                    self.write(frame)
                     # Keep reading until the peer answers with its close frame.
                     if self.read_paused:
                         self.read_paused = False
                         self.transport.resume_reading()
                     self.close_timer = self.loop.call_later(
-                        self.close_timeout, self.transport.close
+                        self.close_timeout, self.close_transport
                     )
             else:
                 raise RuntimeError(
@@ -602,7 +642,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         out.append(b"\r\n")
         if not self.transport.is_closing():
             self.handshake_complete = True
-            self.transport.write(b"".join(out))
+            self.write(b"".join(out))
             self.start_keepalive()
 
     def reject_with_403(self) -> None:
@@ -611,7 +651,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         self.handshake_complete = True
         self.close_sent = True
         self.send_plain_response(403, "")
-        self.transport.close()
+        self.close_transport()
 
     def finish_denial_response(
         self, status: int, headers: list[tuple[bytes, bytes]], body: bytes
@@ -628,7 +668,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         self.handshake_complete = True
         self.close_sent = True
         self.write_response(status, headers, body)
-        self.transport.close()
+        self.close_transport()
 
     # Logging helpers
 
