@@ -492,11 +492,8 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
 
     def deliver(self, event: ASGIReceiveEvent) -> None:
         self.inbox.append(event)
-        while self.waiters:
-            waiter = self.waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                break
+        if self.waiters:
+            self.deliver_wakeup()
 
     def deliver_disconnect(self, code: int, reason: str = "") -> None:
         """Queues `websocket.disconnect` for the app, once per connection."""
@@ -532,6 +529,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         return message
 
     def deliver_wakeup(self) -> None:
+        """Wakes the oldest receive() still waiting."""
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():

@@ -20,6 +20,7 @@ def main() -> None:
     parser.add_argument("--max-size", type=int, default=65536)
     parser.add_argument("--ping-interval", type=float, default=20.0)
     parser.add_argument("--ping-timeout", type=float, default=20.0)
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"])
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).parent))
@@ -30,6 +31,7 @@ def main() -> None:
     sock.listen(1024)
     config = uvicorn.Config(
         args.app,
+        http=args.http,
         ws=PacaiWebSocketProtocol if args.impl == "pacai" else args.impl,
         ws_max_size=args.max_size,
         ws_ping_interval=args.ping_interval,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 from conftest import Server
 from rawclient import RawClient, client_frame, http_exchange
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 TEXT, BINARY, CLOSE, PING, PONG, CONT = 1, 2, 8, 9, 10, 0
@@ -262,3 +263,17 @@ def test_a_slow_reader_does_not_block_other_connections(pacai_server: Server) ->
         received = [flooded.recv(timeout=10) for _ in range(201)]
         assert received[-1] == "flood done"
         assert sum(len(m) for m in received[:-1]) == 200 * 262144
+
+
+def test_behind_uvicorns_h11_http_protocol(make_server: Callable[..., Server]) -> None:
+    server = make_server("pacai", "--http", "h11")
+    conn_id = uuid.uuid4().hex
+    with connect(server.url(conn_id=conn_id)) as ws:
+        ws.send("over h11")
+        assert ws.recv() == "over h11"
+        ws.send(b"x" * 65537)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv()
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1009
+    assert server.app_disconnect(conn_id)["code"] == 1009
