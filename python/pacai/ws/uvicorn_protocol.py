@@ -15,6 +15,14 @@ headers, denial responses and shutdown) while the framing runs in Rust:
 No extension is negotiated (`ws_per_message_deflate` is ignored: clients fall back to
 uncompressed frames). A peer that breaks RFC 6455 gets a close frame with 1002, 1007 or
 1009 and the app receives `websocket.disconnect` with the same code.
+
+Where it deliberately differs from uvicorn's implementations:
+- a TCP connection lost without a close frame is reported to the app as 1006 (RFC 6455
+  §7.1.5), not 1005;
+- an app that returns (or raises) after accepting without closing makes the server send a
+  close frame with 1000 (or 1011) instead of dropping the TCP connection;
+- `receive()` called again after the disconnect returns the disconnect again instead of
+  waiting forever; `websocket.disconnect` is queued once per connection.
 """
 
 from __future__ import annotations
