@@ -7,6 +7,7 @@ pub mod canonical;
 pub mod jwt;
 pub mod sign;
 pub mod worldgen;
+pub mod ws;
 
 #[cfg(feature = "python")]
 mod py;

@@ -10,5 +10,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::jwt::py::register(m)?;
     crate::sign::py::register(m)?;
     crate::worldgen::py::register(m)?;
+    crate::ws::py::register(m)?;
     Ok(())
 }
