@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod canonical;
+pub mod ratelimit;
 
 #[cfg(feature = "python")]
 mod py;

@@ -7,5 +7,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", crate::build::VERSION)?;
     m.add("build_profile", crate::build::profile())?;
     crate::canonical::py::register(m)?;
+    crate::ratelimit::py::register(m)?;
     Ok(())
 }
