@@ -8,6 +8,7 @@ pub mod jwt;
 pub mod sign;
 pub mod worldgen;
 pub mod ws;
+pub mod ratelimit;
 
 #[cfg(feature = "python")]
 mod py;

@@ -11,5 +11,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::sign::py::register(m)?;
     crate::worldgen::py::register(m)?;
     crate::ws::py::register(m)?;
+    crate::ratelimit::py::register(m)?;
     Ok(())
 }

@@ -1,0 +1,170 @@
+//! Python bindings for the in-memory rate limiter.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::{seconds_to_ns, Decision, MemoryLimiter, RateLimitError};
+
+impl From<RateLimitError> for PyErr {
+    fn from(err: RateLimitError) -> Self {
+        PyValueError::new_err(err.to_string())
+    }
+}
+
+fn ns_to_seconds(ns: i64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// The answer to one rate-limited request (immutable).
+#[pyclass(frozen, eq, module = "pacai._core", name = "RateDecision")]
+#[derive(Clone, PartialEq)]
+pub struct PyRateDecision {
+    #[pyo3(get)]
+    allowed: bool,
+    #[pyo3(get)]
+    limit: i64,
+    #[pyo3(get)]
+    remaining: i64,
+    #[pyo3(get)]
+    retry_after: f64,
+    #[pyo3(get)]
+    reset_after: f64,
+    #[pyo3(get)]
+    session_ok: Option<bool>,
+}
+
+impl From<Decision> for PyRateDecision {
+    fn from(d: Decision) -> Self {
+        Self {
+            allowed: d.allowed,
+            limit: d.limit,
+            remaining: d.remaining,
+            retry_after: ns_to_seconds(d.retry_after_ns),
+            reset_after: ns_to_seconds(d.reset_after_ns),
+            session_ok: None,
+        }
+    }
+}
+
+#[pymethods]
+impl PyRateDecision {
+    #[new]
+    #[pyo3(signature = (allowed, limit, remaining, retry_after, reset_after, session_ok = None))]
+    fn new(
+        allowed: bool,
+        limit: i64,
+        remaining: i64,
+        retry_after: f64,
+        reset_after: f64,
+        session_ok: Option<bool>,
+    ) -> PyResult<Self> {
+        if limit < 1 || !(0..=limit).contains(&remaining) {
+            return Err(PyValueError::new_err(
+                "a decision needs limit >= 1 and 0 <= remaining <= limit",
+            ));
+        }
+        let is_duration = |s: f64| s.is_finite() && s >= 0.0;
+        if !is_duration(retry_after) || !is_duration(reset_after) {
+            return Err(PyValueError::new_err(
+                "retry_after and reset_after must be finite and >= 0",
+            ));
+        }
+        Ok(Self {
+            allowed,
+            limit,
+            remaining,
+            retry_after,
+            reset_after,
+            session_ok,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        let session = match self.session_ok {
+            None => "None",
+            Some(true) => "True",
+            Some(false) => "False",
+        };
+        format!(
+            "RateDecision(allowed={}, limit={}, remaining={}, retry_after={:?}, reset_after={:?}, session_ok={})",
+            if self.allowed { "True" } else { "False" },
+            self.limit,
+            self.remaining,
+            self.retry_after,
+            self.reset_after,
+            session,
+        )
+    }
+}
+
+/// A thread-safe in-memory GCRA limiter with bounded memory.
+#[pyclass(frozen, module = "pacai._core", name = "MemoryRateLimiter")]
+pub struct PyMemoryRateLimiter {
+    inner: MemoryLimiter,
+}
+
+impl PyMemoryRateLimiter {
+    fn now_ns(&self, now: Option<f64>) -> PyResult<i64> {
+        match now {
+            Some(seconds) => Ok(seconds_to_ns(seconds)?),
+            None => Ok(self.inner.clock_ns()),
+        }
+    }
+}
+
+#[pymethods]
+impl PyMemoryRateLimiter {
+    #[new]
+    // Literal defaults (equal to DEFAULT_MAX_KEYS, DEFAULT_SHARDS) so the signature shows them.
+    #[pyo3(signature = (max_keys = 1000000, shards = 64))]
+    fn new(max_keys: usize, shards: usize) -> PyResult<Self> {
+        Ok(Self {
+            inner: MemoryLimiter::new(max_keys, shards)?,
+        })
+    }
+
+    #[pyo3(signature = (key, limit_per_minute, cost = 1, now = None))]
+    fn decide(
+        &self,
+        key: &str,
+        limit_per_minute: i64,
+        cost: i64,
+        now: Option<f64>,
+    ) -> PyResult<PyRateDecision> {
+        let now = self.now_ns(now)?;
+        Ok(self
+            .inner
+            .decide_at(key, limit_per_minute, cost, now)?
+            .into())
+    }
+
+    #[pyo3(signature = (now = None))]
+    fn sweep(&self, now: Option<f64>) -> PyResult<usize> {
+        let now = self.now_ns(now)?;
+        Ok(self.inner.sweep_at(now))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    #[getter]
+    fn max_keys(&self) -> usize {
+        self.inner.max_keys()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "MemoryRateLimiter(max_keys={}, shards={})",
+            self.inner.max_keys(),
+            self.inner.shard_count()
+        )
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyRateDecision>()?;
+    m.add_class::<PyMemoryRateLimiter>()?;
+    m.add("RATE_LIMIT_MAX_PER_MINUTE", super::MAX_LIMIT_PER_MINUTE)?;
+    Ok(())
+}
