@@ -109,10 +109,53 @@ fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
         if !f.is_finite() {
             return Err(CanonicalError::Number(n.to_string()));
         }
-        let mut buf = ryu_js::Buffer::new();
-        out.extend_from_slice(buf.format_finite(f).as_bytes());
+        out.extend_from_slice(es_number(f).as_bytes());
     }
     Ok(())
+}
+
+/// ECMAScript's `Number.prototype.toString` for a finite double (RFC 8785 §3.2.2.3): the
+/// shortest digits that round-trip (from `ryu`), laid out as ECMAScript does.
+pub fn es_number(value: f64) -> String {
+    if value == 0.0 {
+        return "0".to_owned();
+    }
+    if value < 0.0 {
+        return format!("-{}", es_number(-value));
+    }
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(value);
+    // ryu writes `d.ddd`, `ddd.d` or `d.ddde±x`; take its digits and decimal exponent.
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = whole.chars().chain(fraction.chars()).collect();
+    let leading = digits.len() - digits.trim_start_matches('0').len();
+    let significant = digits.trim_start_matches('0').trim_end_matches('0');
+    let k = i32::try_from(significant.len()).unwrap_or(i32::MAX);
+    // value = 0.significant × 10^n
+    let n =
+        i32::try_from(whole.len()).unwrap_or(0) + exponent - i32::try_from(leading).unwrap_or(0);
+    let zeros = |count: i32| "0".repeat(usize::try_from(count).unwrap_or(0));
+    if k <= n && n <= 21 {
+        format!("{significant}{}", zeros(n - k))
+    } else if 0 < n && n <= 21 {
+        let split = usize::try_from(n).unwrap_or(0).min(significant.len());
+        format!("{}.{}", &significant[..split], &significant[split..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{significant}", zeros(-n))
+    } else {
+        let e = n - 1;
+        let sign = if e > 0 { '+' } else { '-' };
+        let (first, rest) = significant.split_at(1.min(significant.len()));
+        if rest.is_empty() {
+            format!("{first}e{sign}{}", e.abs())
+        } else {
+            format!("{first}.{rest}e{sign}{}", e.abs())
+        }
+    }
 }
 
 fn write_string(s: &str, out: &mut Vec<u8>) {
@@ -183,6 +226,27 @@ mod tests {
             canon("[1E30, 4.50, 2e-3, 0.000001, 1e-7, -0, 333333333.3333333]"),
             "[1e+30,4.5,0.002,0.000001,1e-7,0,333333333.3333333]"
         );
+    }
+
+    #[test]
+    fn numbers_match_ecmascript() {
+        // Expected strings are what Node's String(x) prints.
+        let cases = [
+            (1.157_920_892_373_160_4e77, "1.1579208923731604e+77"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (123.0, "123"),
+            (0.1, "0.1"),
+            (1.5e-7, "1.5e-7"),
+            (-0.000_001, "-0.000001"),
+            (5e-324, "5e-324"),
+            (1.797_693_134_862_315_7e308, "1.7976931348623157e+308"),
+            (123_456_789_012_345_680_000.0, "123456789012345680000"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(es_number(value), expected, "{value:e}");
+            assert_eq!(es_number(value).parse::<f64>().unwrap(), value);
+        }
     }
 
     #[test]

@@ -91,8 +91,7 @@ fn write_f64(v: f64, out: &mut Vec<u8>) -> Result<(), Error> {
     if !v.is_finite() {
         return Err(Error("non-finite number".into()));
     }
-    let mut buf = ryu_js::Buffer::new();
-    out.extend_from_slice(buf.format_finite(v).as_bytes());
+    out.extend_from_slice(crate::canonical::es_number(v).as_bytes());
     Ok(())
 }
 
