@@ -132,9 +132,7 @@ class MemoryRateLimiter:
 
     @property
     def max_keys(self) -> int: ...
-    def decide(
-        self, key: str, limit_per_minute: int, cost: int = 1, now: float | None = None
-    ) -> RateDecision:
+    def decide(self, key: str, limit_per_minute: int, cost: int = 1, now: float | None = None) -> RateDecision:
         """Decides one request. `now` is seconds on the caller's own monotonic scale (tests);
         None uses the limiter's monotonic clock; do not mix the two on one limiter.
         ValueError if limit_per_minute is not in 1..RATE_LIMIT_MAX_PER_MINUTE, cost < 1,

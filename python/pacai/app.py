@@ -6,20 +6,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Request, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from pacai import __version__
+from pacai.audit.controller import AuditController
 from pacai.context import AppContext, app_context
 from pacai.health.controller import HealthController
 from pacai.health.service import HealthService
 from pacai.http.edge import EdgeMiddleware
 from pacai.http.problems import EXCEPTION_HANDLERS
+from pacai.identity.auth import AuthMiddleware, principal_of
+from pacai.identity.controllers import AdminUsersController, AuthController
+from pacai.identity.sessions import Principal
+from pacai.license.controller import LicenseController
+from pacai.live.route import live_socket
 from pacai.observability.logging import configure_logging, get_logger
 from pacai.observability.sentry import init_sentry
+from pacai.projects.controllers import ProjectController
 from pacai.settings import Settings, get_settings
 
 log = get_logger("pacai.app")
@@ -32,6 +40,10 @@ def _ctx(state: State) -> AppContext:
 
 def _health(state: State) -> HealthService:
     return _ctx(state).health
+
+
+def _principal(request: Request[Any, Any, Any]) -> Principal:
+    return principal_of(request)
 
 
 def _lifespan(settings: Settings) -> Any:
@@ -53,16 +65,26 @@ async def _raise_for_tests() -> None:
 
 
 def build_litestar(settings: Settings) -> Litestar:
-    handlers: list[Any] = [HealthController]
+    handlers: list[Any] = [
+        HealthController,
+        AuthController,
+        AdminUsersController,
+        ProjectController,
+        AuditController,
+        LicenseController,
+        live_socket,
+    ]
     if settings.env == "test":
         handlers.append(Router(path="/", route_handlers=[_raise_for_tests]))
     return Litestar(
         route_handlers=handlers,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan(settings)],
+        middleware=[DefineMiddleware(AuthMiddleware)],  # type: ignore[arg-type]  # Litestar's narrower ASGI types
         dependencies={
             "ctx": Provide(_ctx, sync_to_thread=False),
             "health_service": Provide(_health, sync_to_thread=False),
+            "principal": Provide(_principal, sync_to_thread=False),
         },
         openapi_config=OpenAPIConfig(
             title="pacai",
@@ -70,6 +92,10 @@ def build_litestar(settings: Settings) -> Litestar:
             description="PacAI v5 API (see docs/api.md)",
             path="/v5/schema",
             render_plugins=[JsonRenderPlugin()],
+            # The schema is public and spends no budget; everything else is protected.
+            openapi_router=Router(
+                "/v5/schema", route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": None}
+            ),
         ),
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,

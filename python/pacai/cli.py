@@ -13,7 +13,7 @@ from pacai.settings import Settings, SettingsError, describe_settings, load_sett
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _settings_or_exit() -> Settings:
+def settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
@@ -41,7 +41,7 @@ def database_url(settings: Settings) -> Iterator[str]:
 def cmd_serve(args: argparse.Namespace) -> int:
     from pacai.server import serve
 
-    serve(_settings_or_exit(), workers=args.workers, port=args.port, host=args.host)
+    serve(settings_or_exit(), workers=args.workers, port=args.port, host=args.host)
     return 0
 
 
@@ -63,7 +63,7 @@ def cmd_config_check(_args: argparse.Namespace) -> int:
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     from pacai.db import migrations
 
-    settings = _settings_or_exit()
+    settings = settings_or_exit()
     try:
         with database_url(settings) as url:
             applied = migrations.upgrade(url)
@@ -84,7 +84,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 def cmd_db_status(_args: argparse.Namespace) -> int:
     from pacai.db import migrations
 
-    settings = _settings_or_exit()
+    settings = settings_or_exit()
     with database_url(settings) as url:
         states = migrations.status(url)
     for s in states:
@@ -122,7 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _feature_commands() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
-    return []
+    from pacai.audit import cli as audit_cli
+    from pacai.identity import cli as identity_cli
+    from pacai.license import cli as license_cli
+
+    return [identity_cli.register, audit_cli.register, license_cli.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,36 +1,74 @@
 """The application context: every long-lived service of one process, built at start-up.
 
-Built once in the Litestar lifespan and closed at shutdown. Controllers receive the pieces
-they need through dependency injection; nothing reaches for module-level globals.
+Built once in the Litestar lifespan and closed at shutdown. Controllers receive it through
+dependency injection; nothing reaches for module-level globals. Memory and Redis are two
+implementations of the same small interfaces (session store, limiter, event bus): Redis
+when REDIS_URL is set, process memory otherwise.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import redis.asyncio as aioredis
+from litestar.params import Dependency
 
 from pacai import __version__, build_profile
+from pacai.audit.log import AuditLog
+from pacai.audit.wiring import attach_audit, failover_signer
+from pacai.bus import EventBus, MemoryBus, RedisBus
 from pacai.db.database import Database
 from pacai.db.embedded import EmbeddedPostgres
+from pacai.events import EventSink
 from pacai.health.service import Check as HealthCheck
 from pacai.health.service import CheckResult, HealthService
+from pacai.hsm.signer import FailoverSigner
+from pacai.identity.passwords import Passwords
+from pacai.identity.sessions import SessionService
+from pacai.identity.store import HotStore, MemoryHotStore, RedisHotStore
+from pacai.identity.tokens import TokenService
+from pacai.identity.users import UserService
+from pacai.license.service import LicenseService, load_vendor_keys
+from pacai.live.connections import ConnectionCounter, MemoryConnectionCounter, RedisConnectionCounter
+from pacai.live.hub import LiveHub
 from pacai.observability.logging import get_logger
+from pacai.projects.service import ProjectService
+from pacai.ratelimit.engine import FailoverLimiter, Limiter, MemoryLimiter, RedisLimiter
+from pacai.ratelimit.service import RateLimitService
 from pacai.settings import Settings
 
 log = get_logger("pacai.context")
 
 
-@dataclass
+@dataclass(eq=False)
 class AppContext:
     settings: Settings
     db: Database
     redis: aioredis.Redis | None
     health: HealthService
-    exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    events: EventSink
+    bus: EventBus
+    store: HotStore
+    tokens: TokenService
+    sessions: SessionService
+    users: UserService
+    limits: RateLimitService
+    projects: ProjectService
+    audit: AuditLog
+    license: LicenseService
+    hsm: FailoverSigner | None
+    live: LiveHub = field(init=False)  # needs the context itself; set right after
+
+
+# Handlers take the context as `ctx: Ctx`: injected as is, without Litestar re-validating
+# a large object graph on every request.
+Ctx = Annotated[AppContext, Dependency(skip_validation=True)]
 
 
 def redis_client(url: str) -> aioredis.Redis:
@@ -61,18 +99,134 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
         stack.push_async_callback(db.close)
 
         client: aioredis.Redis | None = None
+        bus: EventBus
+        store: HotStore
+        limiter: Limiter
+        memory_limiter = MemoryLimiter()
         if settings.redis.url:
             client = redis_client(settings.redis.url)
             stack.push_async_callback(client.aclose)
+            bus = RedisBus(client, settings.redis.prefix)
+            store = RedisHotStore(client, settings.redis.prefix)
+            limiter = FailoverLimiter(RedisLimiter(client, prefix=f"{settings.redis.prefix}rl:"), memory_limiter)
+        else:
+            bus = MemoryBus()
+            store = MemoryHotStore()
+            limiter = memory_limiter
+        await bus.start()
+        stack.push_async_callback(bus.close)
+
+        events = EventSink()
+        audit = await attach_audit(settings, db, events)
+        hsm = await _hsm_signer(settings)
+        jwt_hsm = None
+        if settings.auth.algorithm == "EdDSA" and settings.auth.signer == "hsm":
+            jwt_hsm = await asyncio.to_thread(failover_signer, settings, settings.hsm.jwt_key_label)
+        tokens = await asyncio.to_thread(TokenService, settings.auth, jwt_hsm)
+        sessions = SessionService(
+            db,
+            store,
+            bus,
+            events,
+            refresh_ttl=settings.auth.refresh_ttl,
+            access_ttl=settings.auth.access_ttl,
+            leeway=settings.auth.leeway,
+        )
+        serial = await _token_serial(hsm)
+        license_service = LicenseService(
+            db,
+            bus,
+            events,
+            load_vendor_keys(settings.license.public_key_files),
+            enforce=settings.license.enforce,
+            hardware_serial=lambda: serial,
+        )
+        license_service.start()
+        users = UserService(
+            db, Passwords(settings.auth), sessions, events, registration_open=settings.server.registration_open
+        )
+        users.seat_check = license_service.check_seats
+        limits = RateLimitService(limiter, settings.rate_limits.per_minute, events)
+        limits.reporter.start()
+        stack.push_async_callback(limits.reporter.close)
 
         health = HealthService(__version__, settings.env)
         health.add("database", _database_check(db), required=True)
         if client is not None:
-            health.add("redis", _redis_check(client), required=False)
+            health.add("redis", _redis_check(client, limiter), required=False)
         health.add("core", _core_check, required=True)
+        if settings.license.enforce or settings.license.public_key_files:
+            health.add("license", license_service.health, required=False)
+        if hsm is not None:
+            health.add("hsm", _hsm_check(hsm), required=False)
+        health.add("audit", _audit_check(audit), required=False)
 
-        ctx = AppContext(settings=settings, db=db, redis=client, health=health, exit_stack=stack)
+        counter: ConnectionCounter = (
+            RedisConnectionCounter(client, settings.redis.prefix) if client is not None else MemoryConnectionCounter()
+        )
+        ctx = AppContext(
+            settings=settings,
+            db=db,
+            redis=client,
+            health=health,
+            events=events,
+            bus=bus,
+            store=store,
+            tokens=tokens,
+            sessions=sessions,
+            users=users,
+            limits=limits,
+            projects=ProjectService(db, bus, events),
+            audit=audit,
+            license=license_service,
+            hsm=hsm,
+        )
+        ctx.live = LiveHub(ctx, counter)
+        ctx.live.start()
+        stack.push_async_callback(ctx.live.close)
+        await events.emit("system.started", data={"version": __version__, "environment": settings.env})
         yield ctx
+
+
+async def _hsm_signer(settings: Settings) -> FailoverSigner | None:
+    """The audit key's token pair, when an HSM is configured (also the licence's hardware id)."""
+    if settings.hsm.primary is None:
+        return None
+    return await asyncio.to_thread(failover_signer, settings, settings.hsm.audit_key_label)
+
+
+async def _token_serial(hsm: FailoverSigner | None) -> str | None:
+    if hsm is None:
+        return None
+    try:
+        return await asyncio.to_thread(hsm.primary.token_serial)
+    except Exception:  # noqa: BLE001 - without a serial a hardware-bound licence is a mismatch
+        log.warning("cannot read the HSM token serial")
+        return None
+
+
+def _hsm_check(hsm: FailoverSigner) -> HealthCheck:
+    async def check() -> CheckResult:
+        try:
+            await asyncio.to_thread(hsm.sign, b"pacai health probe")
+        except Exception:  # noqa: BLE001 - no token can sign
+            return CheckResult(status="down", detail={"signing": "unavailable"})
+        if hsm.degraded:
+            return CheckResult(status="degraded", detail={"signing": "fallback token"})
+        return CheckResult(status="ok", detail={"signing": "primary token"})
+
+    return check
+
+
+def _audit_check(audit: AuditLog) -> HealthCheck:
+    async def check() -> CheckResult:
+        directory = audit.files.directory
+        writable = os.access(directory if directory.exists() else directory.parent, os.W_OK)
+        if not writable or audit.signer.degraded:
+            return CheckResult(status="degraded", detail={"file_writable": writable})
+        return CheckResult(status="ok")
+
+    return check
 
 
 def _database_check(db: Database) -> HealthCheck:
@@ -85,14 +239,18 @@ def _database_check(db: Database) -> HealthCheck:
     return check
 
 
-def _redis_check(client: aioredis.Redis) -> HealthCheck:
+def _redis_check(client: aioredis.Redis, limiter: Limiter) -> HealthCheck:
     async def check() -> CheckResult:
         started = time.perf_counter()
         try:
             await client.ping()
         except Exception:  # noqa: BLE001 - reported as down
-            return CheckResult(status="down")
-        return CheckResult(status="ok", latency_ms=(time.perf_counter() - started) * 1000)
+            return CheckResult(status="down", detail={"fallback": "per-instance rate limits"})
+        latency = (time.perf_counter() - started) * 1000
+        if getattr(limiter, "degraded", False):
+            # Redis answers again but the limiter has not switched back yet.
+            return CheckResult(status="degraded", latency_ms=latency)
+        return CheckResult(status="ok", latency_ms=latency)
 
     return check
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import uvicorn
 
+from pacai.audit.signer import generate_key_file
+from pacai.audit.wiring import development_key_path
 from pacai.db import migrations
 from pacai.db.embedded import EmbeddedPostgres
 from pacai.observability.logging import configure_logging, get_logger
@@ -47,6 +49,26 @@ def prepare_environment(settings: Settings) -> None:
     if settings.auth.algorithm == "HS256" and settings.auth.secret is None and not settings.is_production:
         os.environ["PACAI_JWT_SECRET"] = ensure_secret_file(secrets_dir / "jwt-secret")
         log.info("using the development JWT secret from the data dir")
+    if settings.audit.signer == "file" and settings.audit.key_file is None and not settings.is_production:
+        # Made here, once, so that several workers never race to create it.
+        path = development_key_path(settings)
+        if not path.exists():
+            generate_key_file(path)
+            log.info("generated a development audit key", path=str(path))
+        os.environ["PACAI_AUDIT_KEY_FILE"] = str(path)
+
+
+def refuse_demo_users(url: str) -> None:
+    """Production never runs with demo accounts (CONTRACT §3.9), even ones seeded earlier."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM users WHERE is_demo AND NOT disabled").fetchone()
+    if row and row[0]:
+        raise SystemExit(
+            f"pacai: refusing to start in production: {row[0]} demo user(s) are enabled; "
+            'disable them with PATCH /v5/admin/users/{id} {"disabled": true} from a development instance'
+        )
 
 
 def ws_protocol(settings: Settings) -> str:
@@ -90,6 +112,8 @@ def serve(
         applied = migrations.upgrade(url)
         if applied:
             log.info("migrations applied", versions=[m.version for m in applied])
+        if settings.is_production:
+            refuse_demo_users(url)
         prepare_environment(settings)
         get_settings.cache_clear()
         config: dict[str, Any] = {

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Response, get
+from litestar.params import Dependency
 
 from pacai.health.service import HealthReport, HealthService
 
@@ -15,11 +16,15 @@ class HealthController(Controller):
     opt = {"public": True, "rate_limit": None}
 
     @get("/", summary="Health of the server and its dependencies", cache_control=None)
-    async def health(self, health_service: HealthService) -> Response[HealthReport]:
+    async def health(
+        self, health_service: Annotated[HealthService, Dependency(skip_validation=True)]
+    ) -> Response[HealthReport]:
         return _as_response(await health_service.report())
 
     @get("/ready", summary="Readiness: the same report as /v5/health")
-    async def ready(self, health_service: HealthService) -> Response[HealthReport]:
+    async def ready(
+        self, health_service: Annotated[HealthService, Dependency(skip_validation=True)]
+    ) -> Response[HealthReport]:
         return _as_response(await health_service.report())
 
     @get("/live", summary="Liveness: the process serves requests")

@@ -158,9 +158,7 @@ class HsmSigner:
             pkcs11.PinLenRange,
         ) as exc:
             self._pin_refused = True
-            raise HsmUnavailable(
-                f"{self._describe()}: PIN refused ({type(exc).__name__})"
-            ) from None
+            raise HsmUnavailable(f"{self._describe()}: PIN refused ({type(exc).__name__})") from None
         except pkcs11.PKCS11Error as exc:
             raise HsmUnavailable(f"{self._describe()}: {type(exc).__name__}") from None
         self._serial = token.serial.decode("ascii", "replace").strip()
@@ -183,9 +181,7 @@ class HsmSigner:
         if not found:
             raise HsmUnavailable(f"{self._describe()}: token not found")
         if len(found) > 1:
-            raise HsmUnavailable(
-                f"{self._describe()}: several tokens have this label; name one by serial"
-            )
+            raise HsmUnavailable(f"{self._describe()}: several tokens have this label; name one by serial")
         return found[0]
 
     def _drop_session(self) -> None:
@@ -196,17 +192,11 @@ class HsmSigner:
     def _key_pair(self, session: Any) -> tuple[Any, bytes]:
         label = self.config.key_label
         try:
-            private = session.get_key(
-                object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC_EDWARDS, label=label
-            )
-            public = session.get_key(
-                object_class=ObjectClass.PUBLIC_KEY, key_type=KeyType.EC_EDWARDS, label=label
-            )
+            private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC_EDWARDS, label=label)
+            public = session.get_key(object_class=ObjectClass.PUBLIC_KEY, key_type=KeyType.EC_EDWARDS, label=label)
             ec_point = public[Attribute.EC_POINT]
         except pkcs11.NoSuchKey:
-            raise HsmKeyError(
-                f"{self._describe()}: no Ed25519 key pair labelled {label!r}"
-            ) from None
+            raise HsmKeyError(f"{self._describe()}: no Ed25519 key pair labelled {label!r}") from None
         except pkcs11.MultipleObjectsReturned:
             raise HsmKeyError(f"{self._describe()}: several keys labelled {label!r}") from None
         return private, raw_public_key_from_ec_point(bytes(ec_point))
@@ -220,9 +210,7 @@ class HsmSigner:
         if self._private_key is None:
             self._private_key, public = self._key_pair(self._session)
             if self._public_key is not None and self._public_key != public:
-                log.warning(
-                    "%s: the key labelled %r changed", self._describe(), self.config.key_label
-                )
+                log.warning("%s: the key labelled %r changed", self._describe(), self.config.key_label)
             self._public_key = public
 
     def _with_session(self, action: Callable[[], Any], *, need_key: bool = True) -> Any:
@@ -294,19 +282,13 @@ class HsmSigner:
         def generate() -> bytes:
             session = self._session
             try:
-                taken = session.get_objects(
-                    {Attribute.LABEL: label, Attribute.CLASS: ObjectClass.PRIVATE_KEY}
-                )
+                taken = session.get_objects({Attribute.LABEL: label, Attribute.CLASS: ObjectClass.PRIVATE_KEY})
                 if any(True for _ in taken):
-                    raise HsmKeyError(
-                        f"{self._describe()}: a private key labelled {label!r} exists"
-                    )
+                    raise HsmKeyError(f"{self._describe()}: a private key labelled {label!r} exists")
                 public = self._generate(session, label)
                 return raw_public_key_from_ec_point(bytes(public[Attribute.EC_POINT]))
             except pkcs11.PKCS11Error as exc:
-                raise HsmError(
-                    f"{self._describe()}: key generation failed ({type(exc).__name__})"
-                ) from None
+                raise HsmError(f"{self._describe()}: key generation failed ({type(exc).__name__})") from None
 
         raw: bytes = self._with_session(generate, need_key=False)
         key_id = _core.ed25519_key_id(raw)
@@ -360,8 +342,7 @@ class HsmSigner:
                 token_serial=self._serial or "",
                 manufacturer=str(token.manufacturer_id).strip(),
                 model=str(token.model).strip(),
-                eddsa_supported=Mechanism.EDDSA in mechanisms
-                and Mechanism.EC_EDWARDS_KEY_PAIR_GEN in mechanisms,
+                eddsa_supported=Mechanism.EDDSA in mechanisms and Mechanism.EC_EDWARDS_KEY_PAIR_GEN in mechanisms,
                 key_label=self.config.key_label,
                 key_id=key_id,
             )

@@ -120,6 +120,10 @@ class EdgeMiddleware:
                     for k, v in message.get("headers", [])
                     if k.lower() not in (b"server", b"x-powered-by")
                 ] + extra
+                # Set by the rate limiter for the budget this request spent (CONTRACT §4.2).
+                limit_headers = scope["state"].get("ratelimit_headers")
+                if limit_headers:
+                    message["headers"] += [(k.encode(), v.encode()) for k, v in limit_headers]
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 self._log_access(scope, status_holder[0], started, request_id)

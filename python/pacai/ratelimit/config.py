@@ -46,16 +46,12 @@ def parse_rate_limits(text: str | None) -> dict[str, int]:
         pair = raw_pair.strip()
         name, equals, value = (part.strip() for part in pair.partition("="))
         if not pair:
-            raise ValueError(
-                "PACAI_RATE_LIMITS: empty entry (two commas in a row or a trailing comma)"
-            )
+            raise ValueError("PACAI_RATE_LIMITS: empty entry (two commas in a row or a trailing comma)")
         if not equals:
             raise ValueError(f"PACAI_RATE_LIMITS: {pair!r} is not a name=per_minute pair")
         if name not in DEFAULT_RATE_LIMITS:
             known = ", ".join(DEFAULT_RATE_LIMITS)
-            raise ValueError(
-                f"PACAI_RATE_LIMITS: unknown rate limit {name!r} in {pair!r} (known: {known})"
-            )
+            raise ValueError(f"PACAI_RATE_LIMITS: unknown rate limit {name!r} in {pair!r} (known: {known})")
         if name in seen:
             raise ValueError(f"PACAI_RATE_LIMITS: {name!r} is given more than once ({pair!r})")
         if not _WHOLE_NUMBER.fullmatch(value) or not (1 <= int(value) <= RATE_LIMIT_MAX_PER_MINUTE):

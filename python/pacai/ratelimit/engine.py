@@ -61,16 +61,11 @@ class Limiter(Protocol):
 def _validate(limit_per_minute: int, cost: int) -> None:
     # The same rules and messages as the Rust core, so both backends refuse alike.
     if not 1 <= limit_per_minute <= RATE_LIMIT_MAX_PER_MINUTE:
-        raise ValueError(
-            f"limit_per_minute must be between 1 and {RATE_LIMIT_MAX_PER_MINUTE}, "
-            f"got {limit_per_minute}"
-        )
+        raise ValueError(f"limit_per_minute must be between 1 and {RATE_LIMIT_MAX_PER_MINUTE}, got {limit_per_minute}")
     if cost < 1:
         raise ValueError(f"cost must be at least 1, got {cost}")
     if cost > limit_per_minute:
-        raise ValueError(
-            f"cost {cost} exceeds limit_per_minute {limit_per_minute}: it could never be admitted"
-        )
+        raise ValueError(f"cost {cost} exceeds limit_per_minute {limit_per_minute}: it could never be admitted")
 
 
 class MemoryLimiter:
@@ -202,9 +197,7 @@ class RedisLimiter:
         return _decision_from_reply(reply, limit_per_minute)
 
     async def _evalsha(self, keys: list[str], limit_per_minute: int, cost: int) -> object:
-        result: object = await self.redis.evalsha(
-            _GCRA_SHA, len(keys), *keys, limit_per_minute, cost
-        )
+        result: object = await self.redis.evalsha(_GCRA_SHA, len(keys), *keys, limit_per_minute, cost)
         return result
 
 
@@ -307,9 +300,7 @@ def _seconds_until_available(decision: RateDecision) -> int:
     return max(1, math.ceil(decision.retry_after))
 
 
-def headers_for(
-    policy_name: str, decision: RateDecision, window: int = 60
-) -> list[tuple[str, str]]:
+def headers_for(policy_name: str, decision: RateDecision, window: int = 60) -> list[tuple[str, str]]:
     """The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) of one decision:
     `RateLimit-Policy: "actions";q=30;w=60` and `RateLimit: "actions";r=12;t=0`, where `r`
     is the whole units left and `t` is 0 while at least one unit is left, otherwise the whole

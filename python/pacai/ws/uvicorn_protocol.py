@@ -275,9 +275,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
             request = parse_upgrade_request(head)
         except WebSocketHandshakeError as exc:
             self.logger.info('%s - "WebSocket upgrade" %d %s', self._peer(), exc.status, exc.reason)
-            self.send_plain_response(
-                exc.status, exc.reason, HANDSHAKE_EXTRA_HEADERS.get(exc.status, [])
-            )
+            self.send_plain_response(exc.status, exc.reason, HANDSHAKE_EXTRA_HEADERS.get(exc.status, []))
             self.close_sent = True
             self.close_transport()
             return False
@@ -358,11 +356,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         error = self.decoder.error
         if error is not None:
             self.fail(error.code, error.reason)
-        elif (
-            len(self.inbox) >= self.max_queue
-            and not self.read_paused
-            and not self.transport.is_closing()
-        ):
+        elif len(self.inbox) >= self.max_queue and not self.read_paused and not self.transport.is_closing():
             self.read_paused = True
             self.transport.pause_reading()
 
@@ -527,11 +521,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
                     self.deliver_wakeup()
                 raise
         message = self.inbox.popleft()
-        if (
-            self.read_paused
-            and len(self.inbox) <= self.max_queue // 2
-            and not self.transport.is_closing()
-        ):
+        if self.read_paused and len(self.inbox) <= self.max_queue // 2 and not self.transport.is_closing():
             self.read_paused = False
             self.transport.resume_reading()
         return message
@@ -575,9 +565,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
 
         elif self.initial_response is not None:
             if kind != "websocket.http.response.body":
-                raise RuntimeError(
-                    f"Expected ASGI message 'websocket.http.response.body' but got '{kind}'."
-                )
+                raise RuntimeError(f"Expected ASGI message 'websocket.http.response.body' but got '{kind}'.")
             chunk = cast("WebSocketResponseBodyEvent", message)
             status, headers, body = self.initial_response
             body += chunk["body"]
@@ -614,19 +602,12 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
                     if self.read_paused:
                         self.read_paused = False
                         self.transport.resume_reading()
-                    self.close_timer = self.loop.call_later(
-                        self.close_timeout, self.close_transport
-                    )
+                    self.close_timer = self.loop.call_later(self.close_timeout, self.close_transport)
             else:
-                raise RuntimeError(
-                    "Expected ASGI message 'websocket.send' or 'websocket.close', "
-                    f"but got '{kind}'."
-                )
+                raise RuntimeError(f"Expected ASGI message 'websocket.send' or 'websocket.close', but got '{kind}'.")
 
         elif self.closed_by_app:
-            raise RuntimeError(
-                f"Unexpected ASGI message '{kind}', after sending 'websocket.close'."
-            )
+            raise RuntimeError(f"Unexpected ASGI message '{kind}', after sending 'websocket.close'.")
         elif kind == "websocket.send":
             # The peer closed, or the connection failed: nothing more can be sent.
             raise ClientDisconnected()
@@ -659,9 +640,7 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         self.send_plain_response(403, "")
         self.close_transport()
 
-    def finish_denial_response(
-        self, status: int, headers: list[tuple[bytes, bytes]], body: bytes
-    ) -> None:
+    def finish_denial_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         names = {name.lower() for name, _ in headers}
         defaults = [
             (b"date", email.utils.formatdate(usegmt=True).encode("ascii")),

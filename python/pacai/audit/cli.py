@@ -1,0 +1,101 @@
+"""`pacai audit verify` and `pacai keys generate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from pacai import _core
+from pacai.audit.files import audit_files, read_entries
+from pacai.audit.signer import generate_key_file
+
+
+def _file_inputs(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files.extend(audit_files(path) if path.is_dir() else [path])
+    return files
+
+
+def _report(report: dict[str, object], source: str) -> int:
+    ok = bool(report["ok"])
+    print(
+        f"{source}: {'ok' if ok else 'TAMPERED'} checked={report['checked']} head_hash={report['head_hash']} "
+        f"first_bad_seq={report['first_bad_seq']}"
+    )
+    return 0 if ok else 1
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    keys: dict[str, bytes] = {}
+    for key_path in args.public_key or []:
+        raw = Path(key_path).read_bytes()
+        try:
+            public = _core.ed25519_public_key(raw)
+        except ValueError:
+            public = _core.ed25519_public_key_from_private(raw)
+        keys[_core.ed25519_key_id(public)] = public
+    if args.file:
+        files = _file_inputs(args.file)
+        if not files:
+            print("pacai: no audit files found", file=sys.stderr)
+            return 2
+        if not keys:
+            print("pacai: --public-key is required to verify files offline", file=sys.stderr)
+            return 2
+        from pacai.audit.log import verify_chain
+
+        return _report(verify_chain(read_entries(files), keys), ", ".join(str(f) for f in files))
+    return asyncio.run(_verify_database(keys))
+
+
+async def _verify_database(extra_keys: dict[str, bytes]) -> int:
+    from pacai.audit.log import entry_from_row, verify_stores
+    from pacai.cli import database_url, settings_or_exit
+    from pacai.db.database import Database
+
+    settings = settings_or_exit()
+    with database_url(settings) as url:
+        db = Database(url, settings.database)
+        await db.open()
+        try:
+            rows = await db.fetch_all("SELECT * FROM audit_log ORDER BY seq")
+            key_rows = await db.fetch_all("SELECT key_id, public_key FROM audit_keys")
+        finally:
+            await db.close()
+    # Keys given on the command line are trusted over the database's own record of them.
+    keys = extra_keys or {row["key_id"]: bytes(row["public_key"]) for row in key_rows}
+    files = audit_files(settings.server.data_dir / "audit")
+    report = verify_stores([entry_from_row(row) for row in rows], read_entries(files), keys)
+    return _report(report, "database" + (f" and {len(files)} file(s)" if files else ""))
+
+
+def cmd_keys_generate(args: argparse.Namespace) -> int:
+    path = Path(args.out)
+    try:
+        pem = generate_key_file(path)
+    except FileExistsError:
+        print(f"pacai: {path} exists; refusing to overwrite a key", file=sys.stderr)
+        return 1
+    public = _core.ed25519_public_key_from_private(pem)
+    if args.public_out:
+        Path(args.public_out).write_bytes(_core.ed25519_public_key_pem(public))
+    print(f"wrote {path} (key id {_core.ed25519_key_id(public)})")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
+    verify = audit.add_parser("verify", help="verify the chain (database, or files offline); exit 1 on tampering")
+    verify.add_argument("--file", action="append", help="a JSON Lines file or a directory of them (repeatable)")
+    verify.add_argument("--public-key", action="append", help="a trusted public (or private) key PEM (repeatable)")
+    verify.set_defaults(handler=cmd_audit_verify)
+
+    keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
+    generate = keys.add_parser("generate", help="a new Ed25519 private key (PKCS#8 PEM, mode 0600)")
+    generate.add_argument("--out", required=True)
+    generate.add_argument("--public-out", help="also write the public key (PEM) here")
+    generate.set_defaults(handler=cmd_keys_generate)

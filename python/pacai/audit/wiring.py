@@ -1,0 +1,50 @@
+"""Choosing the audit signer from the settings, and attaching the log to the event sink."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pacai.audit.log import AuditLog
+from pacai.audit.signer import AuditSigner, FileSigner, HsmAuditSigner, generate_key_file
+from pacai.db.database import Database
+from pacai.events import EventSink
+from pacai.hsm.config import HsmConfig
+from pacai.hsm.signer import FailoverSigner, HsmSigner
+from pacai.observability.logging import get_logger
+from pacai.settings import HsmTokenSettings, Settings
+
+log = get_logger("pacai.audit")
+
+
+def development_key_path(settings: Settings) -> Path:
+    return settings.server.data_dir / "keys" / "audit-ed25519.pem"
+
+
+def hsm_config(token: HsmTokenSettings, key_label: str) -> HsmConfig:
+    return HsmConfig(module_path=token.module, token_label=token.token, pin=token.pin, key_label=key_label)
+
+
+def failover_signer(settings: Settings, key_label: str) -> FailoverSigner:
+    assert settings.hsm.primary is not None
+    primary = HsmSigner(hsm_config(settings.hsm.primary, key_label))
+    fallback = HsmSigner(hsm_config(settings.hsm.fallback, key_label)) if settings.hsm.fallback else None
+    return FailoverSigner(primary, fallback)
+
+
+def audit_signer(settings: Settings) -> AuditSigner:
+    if settings.audit.signer == "hsm":
+        return HsmAuditSigner(failover_signer(settings, settings.hsm.audit_key_label))
+    path = settings.audit.key_file
+    if path is None:
+        # Development and test only: production refuses to start without a key (settings).
+        path = development_key_path(settings)
+        if not path.exists():
+            generate_key_file(path)
+            log.info("generated a development audit key", path=str(path))
+    return FileSigner.from_file(path)
+
+
+async def attach_audit(settings: Settings, db: Database, events: EventSink) -> AuditLog:
+    audit = AuditLog(db, audit_signer(settings), settings.server.data_dir)
+    events.add_writer(audit.write)
+    return audit

@@ -1,0 +1,1 @@
+"""Identity: users, passwords, access tokens, sessions, guards (CONTRACT §3)."""

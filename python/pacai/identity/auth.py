@@ -1,0 +1,89 @@
+"""Authentication on every route that is not marked public, and the guards.
+
+Secure by default: a route is protected unless its handler says `opt={"public": True}`.
+The check runs before the handler and before any body is read: the Rust core verifies the
+token (signature and claims, CONTRACT §3.8) and the session store says whether its session
+is active right now, on this very request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from pacai.http.problems import ProblemError
+from pacai.identity.sessions import Principal, unauthorized
+from pacai.identity.tokens import TokenError
+
+if TYPE_CHECKING:
+    from pacai.context import AppContext
+
+Scope = dict[str, Any]
+
+
+def bearer_token(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = bytes(value).decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            return None
+    return None
+
+
+async def authenticate(ctx: AppContext, token: str | None) -> Principal:
+    if token is None:
+        raise ProblemError(
+            401, "Authentication is required.", code="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+        )
+    try:
+        claims = ctx.tokens.verify(token)
+    except TokenError:
+        raise unauthorized() from None
+    return await ctx.sessions.check(claims)
+
+
+class AuthMiddleware:
+    """Litestar middleware: runs for every matched HTTP route."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            handler = scope.get("route_handler")
+            ctx: AppContext = scope["litestar_app"].state.ctx
+            public = bool(handler is not None and handler.opt.get("public"))
+            principal: Principal | None = None
+            if not public:
+                principal = await authenticate(ctx, bearer_token(scope))
+                state = scope.setdefault("state", {})
+                state["principal"] = principal
+                state["user_id"] = principal.user_id
+            opt = handler.opt if handler is not None else {}
+            if opt.get("licensed"):
+                await ctx.license.require(principal)
+            await ctx.limits.enforce(scope, principal, opt)
+        await self.app(scope, receive, send)
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = connection.scope.get("state", {}).get("principal")
+    if principal is None:
+        raise ProblemError(
+            401, "Authentication is required.", code="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return principal  # type: ignore[no-any-return]
+
+
+def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    if not principal_of(connection).is_admin:
+        raise ProblemError(403, "This needs an administrator.", code="forbidden")
+
+
+def ensure_visible(principal: Principal, owner_id: str, what: str = "resource") -> None:
+    """Another user's resource does not exist for the caller (404, never 403); admins see all."""
+    if owner_id != principal.user_id and not principal.is_admin:
+        raise ProblemError(404, f"No such {what}.")

@@ -1,0 +1,193 @@
+"""/v5/auth/* and /v5/admin/users (CONTRACT §3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from pacai.context import Ctx
+from pacai.http.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page, decode_cursor, encode_cursor
+from pacai.http.problems import ProblemError
+from pacai.identity.auth import admin_guard
+from pacai.identity.schemas import (
+    AdminUserPatch,
+    LoginRequest,
+    MeResponse,
+    RefreshRequest,
+    RegisterRequest,
+    Session,
+    SessionListItem,
+    TokenResponse,
+    User,
+    UserEnvelope,
+)
+from pacai.identity.sessions import CurrentPrincipal, unauthorized
+from pacai.identity.users import normalize_email, user_view
+
+
+def _ip(request: Request[Any, Any, Any]) -> str | None:
+    return request.scope.get("state", {}).get("client_ip")
+
+
+def _rid(request: Request[Any, Any, Any]) -> str | None:
+    return request.scope.get("state", {}).get("request_id")
+
+
+LOGIN_FAILED = "The email or password is wrong, or the account is disabled."
+
+
+class AuthController(Controller):
+    path = "/v5/auth"
+    tags = ["auth"]
+
+    @post("/register", status_code=HTTP_201_CREATED, opt={"public": True, "rate_limit": "login"})
+    async def register(self, data: RegisterRequest, ctx: Ctx, request: Request[Any, Any, Any]) -> UserEnvelope:
+        await ctx.limits.enforce_login(request.scope, data.email)
+        row = await ctx.users.register(
+            data.email, data.password, data.display_name, ip=_ip(request), request_id=_rid(request)
+        )
+        return UserEnvelope(user=user_view(row))
+
+    @post("/login", status_code=200, opt={"public": True, "rate_limit": "login"})
+    async def login(self, data: LoginRequest, ctx: Ctx, request: Request[Any, Any, Any]) -> TokenResponse:
+        await ctx.limits.enforce_login(request.scope, data.email)
+        user = await ctx.users.authenticate(data.email, data.password)
+        if user is None:
+            await ctx.events.emit(
+                "auth.login.failed",
+                ip=_ip(request),
+                request_id=_rid(request),
+                subject=f"email:{normalize_email(data.email)}",
+            )
+            raise ProblemError(401, LOGIN_FAILED, code="invalid_credentials", headers={"WWW-Authenticate": "Bearer"})
+        sid, refresh, expires_at = await ctx.sessions.create(
+            user, client_ip=_ip(request), user_agent=request.headers.get("user-agent"), request_id=_rid(request)
+        )
+        token, expires_in = await ctx.tokens.issue_async(
+            user_id=str(user["id"]),
+            session_id=sid,
+            tier=user["tier"],
+            role=user["role"],
+            session_expires_at=int(expires_at.timestamp()),
+        )
+        return TokenResponse(
+            access_token=token,
+            token_type="Bearer",  # noqa: S106 - the scheme name, not a secret
+            expires_in=expires_in,
+            refresh_token=refresh,
+            session_id=sid,
+            user=user_view(user),
+        )
+
+    @post("/refresh", status_code=200, opt={"public": True})
+    async def refresh(self, data: RefreshRequest, ctx: Ctx, request: Request[Any, Any, Any]) -> TokenResponse:
+        session, _, new_refresh = await ctx.sessions.rotate(
+            data.refresh_token, client_ip=_ip(request), request_id=_rid(request)
+        )
+        user = await ctx.users.get(str(session["user_id"]))
+        if user is None or user["disabled"]:
+            raise unauthorized("The refresh token is not valid.")
+        sid = str(session["id"])
+        token, expires_in = await ctx.tokens.issue_async(
+            user_id=str(user["id"]),
+            session_id=sid,
+            tier=user["tier"],
+            role=user["role"],
+            session_expires_at=int(session["expires_at"].timestamp()),
+        )
+        return TokenResponse(
+            access_token=token,
+            token_type="Bearer",  # noqa: S106 - the scheme name, not a secret
+            expires_in=expires_in,
+            refresh_token=new_refresh,
+            session_id=sid,
+            user=user_view(user),
+        )
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT)
+    async def logout(self, principal: CurrentPrincipal, ctx: Ctx, request: Request[Any, Any, Any]) -> None:
+        await ctx.sessions.revoke(
+            principal.session_id, reason="logout", request_id=_rid(request), ip=_ip(request), extra_event="auth.logout"
+        )
+
+    @get("/me")
+    async def me(self, principal: CurrentPrincipal, ctx: Ctx) -> MeResponse:
+        user = await ctx.users.get(principal.user_id)
+        session = await ctx.sessions.get(principal.session_id)
+        if user is None or session is None:
+            raise unauthorized()
+        return MeResponse(
+            user=user_view(user),
+            session=Session(id=str(session["id"]), created_at=session["created_at"], expires_at=session["expires_at"]),
+        )
+
+    @get("/sessions")
+    async def sessions(
+        self, principal: CurrentPrincipal, ctx: Ctx, limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = None
+    ) -> Page[SessionListItem]:
+        after = decode_cursor(cursor, datetime, str)
+        rows = await ctx.sessions.list_active(principal.user_id, after, limit + 1)
+        items = [
+            SessionListItem(
+                id=str(r["id"]),
+                created_at=r["created_at"],
+                expires_at=r["expires_at"],
+                last_refreshed_at=r["last_refreshed_at"],
+                client_ip=r["client_ip"],
+                user_agent=r["user_agent"],
+                current=str(r["id"]) == principal.session_id,
+            )
+            for r in rows[:limit]
+        ]
+        next_cursor = (
+            encode_cursor(rows[limit - 1]["created_at"], str(rows[limit - 1]["id"])) if len(rows) > limit else None
+        )
+        return Page(items=items, next_cursor=next_cursor)
+
+    @delete("/sessions/{session_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def revoke_session(
+        self, session_id: str, principal: CurrentPrincipal, ctx: Ctx, request: Request[Any, Any, Any]
+    ) -> None:
+        session = await ctx.sessions.get(session_id) if _is_uuid(session_id) else None
+        if session is None or str(session["user_id"]) != principal.user_id or session["revoked_at"] is not None:
+            raise ProblemError(404, "No such session.")
+        await ctx.sessions.revoke(
+            session_id, reason="revoked_by_user", request_id=_rid(request), ip=_ip(request), actor_id=principal.user_id
+        )
+
+
+class AdminUsersController(Controller):
+    path = "/v5/admin/users"
+    tags = ["admin"]
+    guards = [admin_guard]
+
+    @get("/")
+    async def list_users(self, ctx: Ctx, limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = None) -> Page[User]:
+        after = decode_cursor(cursor, datetime, str)
+        rows = await ctx.users.list_users(after, limit + 1)
+        items = [user_view(r) for r in rows[:limit]]
+        next_cursor = (
+            encode_cursor(rows[limit - 1]["created_at"], str(rows[limit - 1]["id"])) if len(rows) > limit else None
+        )
+        return Page(items=items, next_cursor=next_cursor)
+
+    @patch("/{user_id:str}")
+    async def patch_user(
+        self, user_id: str, data: AdminUserPatch, principal: CurrentPrincipal, ctx: Ctx, request: Request[Any, Any, Any]
+    ) -> UserEnvelope:
+        row = await ctx.users.patch(
+            user_id, data, actor_id=principal.user_id, ip=_ip(request), request_id=_rid(request)
+        )
+        return UserEnvelope(user=user_view(row))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

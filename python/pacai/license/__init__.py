@@ -1,0 +1,1 @@
+"""Licences: Ed25519-signed documents checked in the Rust core (CONTRACT §8)."""

@@ -1,0 +1,1 @@
+"""Projects, deterministic world generation and live overrides (CONTRACT §5)."""
