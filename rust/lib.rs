@@ -5,10 +5,10 @@
 pub mod build;
 pub mod canonical;
 pub mod jwt;
+pub mod ratelimit;
 pub mod sign;
 pub mod worldgen;
 pub mod ws;
-pub mod ratelimit;
 
 #[cfg(feature = "python")]
 mod py;

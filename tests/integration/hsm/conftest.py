@@ -57,10 +57,7 @@ def softhsm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., So
         tokens.mkdir(parents=True)
         conf = root / "softhsm2.conf"
         conf.write_text(
-            f"directories.tokendir = {tokens}\n"
-            "objectstore.backend = file\n"
-            "log.level = ERROR\n"
-            "slots.removable = false\n"
+            f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n"
         )
         env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
         token_dirs = {}

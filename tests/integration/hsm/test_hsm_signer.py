@@ -69,9 +69,7 @@ def test_keygen_sign_and_verify_elsewhere(softhsm: MakeHsm) -> None:
     )
 
 
-def test_token_chosen_by_serial_and_curve_parameter_fallback(
-    softhsm: MakeHsm, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_token_chosen_by_serial_and_curve_parameter_fallback(softhsm: MakeHsm, monkeypatch: pytest.MonkeyPatch) -> None:
     hsm = softhsm("primary", "fallback")
     serial = signer(hsm, "fallback").token_serial()
     # A module that refuses the first form of the Ed25519 parameters gets the next one.
@@ -91,9 +89,7 @@ def test_private_key_cannot_leave_the_token(softhsm: MakeHsm) -> None:
     hsm = softhsm("primary")
     signer(hsm, "primary").keygen()
     with open_session(hsm, "primary") as session:
-        private = session.get_key(
-            object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC_EDWARDS, label=KEY
-        )
+        private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC_EDWARDS, label=KEY)
         with pytest.raises(pkcs11.AttributeSensitive):
             private[Attribute.VALUE]
         assert private[Attribute.SENSITIVE] is True
@@ -104,9 +100,7 @@ def test_private_key_cannot_leave_the_token(softhsm: MakeHsm) -> None:
             private[Attribute.EXTRACTABLE] = True
         with pytest.raises(pkcs11.PKCS11Error):
             private.copy({Attribute.EXTRACTABLE: True})
-        wrapping = session.generate_key(
-            KeyType.AES, 256, capabilities=MechanismFlag.WRAP | MechanismFlag.ENCRYPT
-        )
+        wrapping = session.generate_key(KeyType.AES, 256, capabilities=MechanismFlag.WRAP | MechanismFlag.ENCRYPT)
         with pytest.raises(pkcs11.KeyUnextractable):
             wrapping.wrap_key(private)
 
@@ -167,15 +161,11 @@ def test_licence_signed_by_the_hsm_verifies(softhsm: MakeHsm) -> None:
     ).encode()
     sig = s.sign(_core.license_signing_input(payload))
     doc = _core.assemble_license(payload, sig, key.key_id)
-    status = _core.verify_license(
-        doc, {key.key_id: key.public_key}, 1_780_000_000, s.token_serial()
-    )
+    status = _core.verify_license(doc, {key.key_id: key.public_key}, 1_780_000_000, s.token_serial())
     assert status.state == "valid"
 
 
-def test_failover_when_the_primary_token_disappears(
-    softhsm: MakeHsm, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_failover_when_the_primary_token_disappears(softhsm: MakeHsm, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     hsm = softhsm("primary", "fallback")
     primary, fallback = signer(hsm, "primary"), signer(hsm, "fallback")
@@ -209,9 +199,7 @@ def test_failover_when_the_primary_token_disappears(
     assert SO_PIN not in everything
 
 
-def test_failover_when_the_primary_module_is_missing_and_its_return(
-    softhsm: MakeHsm, tmp_path: Path
-) -> None:
+def test_failover_when_the_primary_module_is_missing_and_its_return(softhsm: MakeHsm, tmp_path: Path) -> None:
     hsm = softhsm("primary", "fallback")
     real_primary = signer(hsm, "primary")
     p_key = real_primary.keygen()
@@ -234,9 +222,7 @@ def test_failover_when_the_primary_module_is_missing_and_its_return(
     assert (back.fallback, back.key_id, fo.degraded) == (False, p_key.key_id, False)
 
 
-def test_a_refused_pin_is_not_retried_and_never_shown(
-    softhsm: MakeHsm, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_refused_pin_is_not_retried_and_never_shown(softhsm: MakeHsm, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     hsm = softhsm("primary", "fallback")
     signer(hsm, "fallback").keygen()
@@ -277,9 +263,7 @@ def test_concurrent_signing_from_threads(softhsm: MakeHsm) -> None:
     assert bad == []
 
 
-def test_reconnects_when_its_session_is_logged_out_under_it(
-    softhsm: MakeHsm, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_reconnects_when_its_session_is_logged_out_under_it(softhsm: MakeHsm, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="pacai.hsm")
     # Two signers on one token (audit key and licence key) share the token's login; when
     # one closes its session, PKCS#11 logs the whole process out and the other one's

@@ -94,9 +94,7 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 
 
 @pytest.fixture(scope="module", params=IMPLEMENTATIONS)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server per implementation, shared by the tests of a module."""
     log_path = tmp_path_factory.mktemp("ws") / f"{request.param}.log"
     running = start_server(request.param, log_path)

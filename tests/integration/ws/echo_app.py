@@ -86,9 +86,7 @@ async def echo(scope: Scope, receive: Any, send: Any) -> None:
 
 @websocket("/litestar/echo")
 async def litestar_echo(socket: WebSocket[Any, Any, Any]) -> None:
-    await socket.accept(
-        subprotocols="pacai.v5" if "pacai.v5" in socket.scope["subprotocols"] else None
-    )
+    await socket.accept(subprotocols="pacai.v5" if "pacai.v5" in socket.scope["subprotocols"] else None)
     try:
         while True:
             message = await socket.receive()

@@ -7,10 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import Server
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
+
+from conftest import Server
 
 
 def new_id() -> str:
@@ -125,9 +126,7 @@ def test_denial_response(server: Server) -> None:
 
 def test_litestar_echo_route(server: Server) -> None:
     conn_id = new_id()
-    with connect(
-        server.url("/litestar/echo", conn_id), subprotocols=[Subprotocol("pacai.v5")]
-    ) as ws:
+    with connect(server.url("/litestar/echo", conn_id), subprotocols=[Subprotocol("pacai.v5")]) as ws:
         assert ws.subprotocol == "pacai.v5"
         ws.send("from litestar ✓")
         assert ws.recv() == "from litestar ✓"

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import Server
 
 NODE_DIR = Path(__file__).parents[2] / "node"
@@ -20,9 +21,7 @@ def node() -> str:
     if node is None or npm is None:
         pytest.skip("Node.js is not installed")
     if not (NODE_DIR / "node_modules" / "ws").is_dir():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, timeout=300
-        )
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, timeout=300)
     return node
 
 

@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from conftest import Server
 from rawclient import RawClient, client_frame, http_exchange
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+
+from conftest import Server
 
 TEXT, BINARY, CLOSE, PING, PONG, CONT = 1, 2, 8, 9, 10, 0
 
@@ -30,10 +31,7 @@ VIOLATIONS: dict[str, tuple[bytes, int]] = {
     **{f"rsv{bit} text": (client_frame(TEXT, b"x", rsv=1 << (3 - bit)), 1002) for bit in (1, 2, 3)},
     "rsv1 ping": (client_frame(PING, b"x", rsv=4), 1002),
     "rsv3 binary": (client_frame(BINARY, b"x", rsv=1), 1002),
-    **{
-        f"opcode {op}": (client_frame(op, b"payload"), 1002)
-        for op in (*range(3, 8), *range(11, 16))
-    },
+    **{f"opcode {op}": (client_frame(op, b"payload"), 1002) for op in (*range(3, 8), *range(11, 16))},
     "fragmented ping": (client_frame(PING, b"ab", fin=False) + client_frame(CONT, b"cd"), 1002),
     "fragmented close": (client_frame(CLOSE, close_payload(1000), fin=False), 1002),
     "126-byte ping": (client_frame(PING, b"p" * 126), 1002),
@@ -48,8 +46,7 @@ VIOLATIONS: dict[str, tuple[bytes, int]] = {
     ),
     "invalid UTF-8": (client_frame(TEXT, "κόσμε".encode() + b"\xed\xa0\x80edited"), 1007),
     "invalid UTF-8 split across fragments": (
-        client_frame(TEXT, "κόσμε".encode() + b"\xf4", fin=False)
-        + client_frame(CONT, b"\x90\x80\x80"),
+        client_frame(TEXT, "κόσμε".encode() + b"\xf4", fin=False) + client_frame(CONT, b"\x90\x80\x80"),
         1007,
     ),
     "truncated UTF-8 at the end": (client_frame(TEXT, b"abc\xe2\x82"), 1007),
@@ -168,9 +165,7 @@ HANDSHAKE = (
         ((b"GET", b"POST"), 405),
     ],
 )
-def test_bad_handshakes_get_an_http_error(
-    pacai_server: Server, change: tuple[bytes, bytes], status: int
-) -> None:
+def test_bad_handshakes_get_an_http_error(pacai_server: Server, change: tuple[bytes, bytes], status: int) -> None:
     got, response = http_exchange(pacai_server.port, HANDSHAKE.replace(*change))
     assert got == status
     if status == 426:

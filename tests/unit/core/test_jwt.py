@@ -41,9 +41,7 @@ ED_PRIVATE_PEM = ED_PRIVATE.private_bytes(
     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
 )
 ED_PUBLIC = ED_PRIVATE.public_key()
-ED_PUBLIC_PEM = ED_PUBLIC.public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-)
+ED_PUBLIC_PEM = ED_PUBLIC.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 ED_PUBLIC_RAW = ED_PUBLIC.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -178,9 +176,7 @@ def test_pacai_output_is_compact_base64url_without_padding() -> None:
     assert json.loads(decoded_payload) == claims_at(NOW, **RICH_EXTRAS)
     # Compact: no white space outside strings.
     assert (
-        json.dumps(
-            json.loads(decoded_payload), separators=(",", ":"), sort_keys=True, ensure_ascii=False
-        ).encode()
+        json.dumps(json.loads(decoded_payload), separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
         == decoded_payload
     )
 
@@ -204,9 +200,7 @@ def test_pyjwt_tokens_verify_in_pacai(alg: str) -> None:
 @pytest.mark.parametrize("alg", ["HS256", "EdDSA"])
 def test_joserfc_tokens_verify_in_pacai(alg: str) -> None:
     claims = claims_at(NOW, **RICH_EXTRAS)
-    token = jose_jwt.encode(
-        {"alg": alg, "typ": "at+jwt", "kid": kid_of(alg)}, claims, jose_key(alg), algorithms=[alg]
-    )
+    token = jose_jwt.encode({"alg": alg, "typ": "at+jwt", "kid": kid_of(alg)}, claims, jose_key(alg), algorithms=[alg])
     assert CODECS[alg]().verify(token, now=NOW) == claims
 
 
@@ -291,9 +285,7 @@ def test_tampered_payload_and_signature(alg: str) -> None:
 @pytest.mark.parametrize("alg", ["HS256", "EdDSA"])
 def test_alg_none_is_refused(alg: str) -> None:
     codec = CODECS[alg]()
-    token = pyjwt.encode(
-        claims_at(NOW), None, algorithm="none", headers={"typ": "at+jwt", "kid": kid_of(alg)}
-    )
+    token = pyjwt.encode(claims_at(NOW), None, algorithm="none", headers={"typ": "at+jwt", "kid": kid_of(alg)})
     assert token.endswith(".")
     assert refusal(codec, token) == "algorithm"
     # Even with a signature part.
@@ -320,18 +312,14 @@ def test_other_algorithms_are_refused() -> None:
     assert refusal(hs, ed.sign(claims_at(NOW))) == "algorithm"
     assert refusal(ed, hs.sign(claims_at(NOW))) == "algorithm"
     for alg in ("HS384", "HS512"):
-        token = pyjwt.encode(
-            claims_at(NOW), SECRET, algorithm=alg, headers={"typ": "at+jwt", "kid": "k1"}
-        )
+        token = pyjwt.encode(claims_at(NOW), SECRET, algorithm=alg, headers={"typ": "at+jwt", "kid": "k1"})
         assert refusal(hs, token) == "algorithm"
     for alg in ("hs256", "HS256 ", "none", "NONE"):
         assert refusal(hs, raw_token({**HS_HEADER, "alg": alg}, claims_at(NOW))) == "algorithm"
 
 
 def test_unknown_kid() -> None:
-    token = pyjwt.encode(
-        claims_at(NOW), SECRET, algorithm="HS256", headers={"typ": "at+jwt", "kid": "k2"}
-    )
+    token = pyjwt.encode(claims_at(NOW), SECRET, algorithm="HS256", headers={"typ": "at+jwt", "kid": "k2"})
     assert refusal(hs256_codec(), token) == "kid"
     no_kid = pyjwt.encode(claims_at(NOW), SECRET, algorithm="HS256", headers={"typ": "at+jwt"})
     assert refusal(hs256_codec(), no_kid) == "kid"
@@ -373,9 +361,7 @@ def test_missing_typ() -> None:
     token = pyjwt.encode(claims_at(NOW), SECRET, algorithm="HS256", headers={"kid": "k1"})
     # PyJWT writes typ "JWT" by default; drop it entirely too.
     assert refusal(hs256_codec(), token) == "type"
-    assert (
-        refusal(hs256_codec(), raw_token({"alg": "HS256", "kid": "k1"}, claims_at(NOW))) == "type"
-    )
+    assert refusal(hs256_codec(), raw_token({"alg": "HS256", "kid": "k1"}, claims_at(NOW))) == "type"
 
 
 @pytest.mark.parametrize(
@@ -417,9 +403,7 @@ def test_each_missing_required_claim(name: str) -> None:
 
 
 def test_expired_token_from_pyjwt() -> None:
-    token = pyjwt.encode(
-        claims_at(NOW - 3600), SECRET, algorithm="HS256", headers={"typ": "at+jwt", "kid": "k1"}
-    )
+    token = pyjwt.encode(claims_at(NOW - 3600), SECRET, algorithm="HS256", headers={"typ": "at+jwt", "kid": "k1"})
     assert refusal(hs256_codec(), token) == "expired"
 
 
@@ -550,9 +534,7 @@ def test_rotation_old_key_verifies_new_key_signs() -> None:
     rotated = TokenCodec("HS256", [("old", old), ("new", new)], "new", ISS, AUD)
     assert rotated.kids == ["old", "new"]
     assert rotated.signing_kid == "new"
-    old_token = pyjwt.encode(
-        claims_at(NOW), old, algorithm="HS256", headers={"typ": "at+jwt", "kid": "old"}
-    )
+    old_token = pyjwt.encode(claims_at(NOW), old, algorithm="HS256", headers={"typ": "at+jwt", "kid": "old"})
     assert rotated.verify(old_token, now=NOW)["sub"]
     new_token = rotated.sign(claims_at(NOW))
     assert pyjwt.get_unverified_header(new_token)["kid"] == "new"
@@ -565,9 +547,7 @@ def test_rotation_old_key_verifies_new_key_signs() -> None:
         options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
     )
     # The old key cannot sign under the new kid.
-    forged = pyjwt.encode(
-        claims_at(NOW), old, algorithm="HS256", headers={"typ": "at+jwt", "kid": "new"}
-    )
+    forged = pyjwt.encode(claims_at(NOW), old, algorithm="HS256", headers={"typ": "at+jwt", "kid": "new"})
     assert refusal(rotated, forged) == "signature"
 
 

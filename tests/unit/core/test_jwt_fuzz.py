@@ -140,9 +140,7 @@ JSON_SCALARS = st.one_of(
 )  # fmt: skip
 JSON_VALUES = st.recursive(
     JSON_SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
     max_leaves=8,
 )
 

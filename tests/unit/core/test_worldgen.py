@@ -258,10 +258,7 @@ def test_python_baseline_reproduces_the_heightmap() -> None:
     baseline = load_baseline()
     for seed, width, height in [(42, 16, 16), (2**63 - 1, 40, 23), (9, 64, 20)]:
         doc = json.loads(generate(seed, width=width, height=height)[0])
-        rust = [
-            [int(row[i : i + 2], 16) for i in range(0, len(row), 2)]
-            for row in doc["world"]["heightmap"]
-        ]
+        rust = [[int(row[i : i + 2], 16) for i in range(0, len(row), 2)] for row in doc["world"]["heightmap"]]
         assert baseline.heightmap(seed, width, height) == rust
 
 
@@ -318,9 +315,7 @@ def test_overrides_apply_and_report_changes() -> None:
     assert all(e["type"] == "mage" and e["faction"] == FACTIONS[0] for e in mages)
     moved = next(e for e in doc["entities"] if e["id"] == target)
     assert moved["position"] == {"x": WIDTH - 1, "y": HEIGHT - 1}
-    assert (
-        doc["world"]["weather"] == changes["weather"] == {"condition": "storm", "intensity": 0.75}
-    )
+    assert doc["world"]["weather"] == changes["weather"] == {"condition": "storm", "intensity": 0.75}
     assert doc["world"]["time_of_day"] == changes["time_of_day"] == {"hour": 21}
     assert all(e["stats"]["aggression"] == 0 for e in doc["entities"])
     assert changes["aggression_delta"] == -1
@@ -416,9 +411,7 @@ def corrupt(data: st.DataObject, op: dict[str, Any]) -> tuple[Any, str]:
     """A broken copy of a valid op and the field its error must name."""
     broken = json.loads(json.dumps(op))
     fields = [k for k in op if k != "op"]
-    how = data.draw(
-        st.sampled_from(["missing", "extra", "type", "unknown_op", "not_object", "value"])
-    )
+    how = data.draw(st.sampled_from(["missing", "extra", "type", "unknown_op", "not_object", "value"]))
     if how == "missing" and fields:
         field = data.draw(st.sampled_from(fields))
         del broken[field]

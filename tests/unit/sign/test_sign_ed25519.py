@@ -63,12 +63,8 @@ def test_key_encodings_and_key_id() -> None:
     key = Ed25519PrivateKey.generate()
     pub = key.public_key()
     raw = raw_public(key)
-    pem = pub.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    der = pub.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    pem = pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     for encoded in (raw, pem, der):
         assert _core.ed25519_public_key(encoded) == raw
         assert _core.ed25519_key_id(encoded) == "ed25519:" + hashlib.sha256(raw).hexdigest()[:16]

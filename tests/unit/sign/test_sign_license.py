@@ -130,15 +130,11 @@ def test_pacai_issued_licences_verify_with_cryptography() -> None:
     assert doc["key_id"] == key_id(VENDOR)
     sig = doc["signature"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{86}", sig)
-    VENDOR.public_key().verify(
-        __import__("base64").urlsafe_b64decode(sig + "=="), canonical(doc["payload"])
-    )
+    VENDOR.public_key().verify(__import__("base64").urlsafe_b64decode(sig + "=="), canonical(doc["payload"]))
     # The HSM path gives the same document.
     signing_input = _core.license_signing_input(json.dumps(PAYLOAD).encode())
     assert signing_input == canonical(PAYLOAD)
-    assembled = _core.assemble_license(
-        json.dumps(PAYLOAD).encode(), VENDOR.sign(signing_input), key_id(VENDOR)
-    )
+    assembled = _core.assemble_license(json.dumps(PAYLOAD).encode(), VENDOR.sign(signing_input), key_id(VENDOR))
     assert json.loads(assembled) == doc
 
 
@@ -194,11 +190,7 @@ def model_accepts(payload: dict[str, Any]) -> bool:
     grace = payload.get("grace_days", 30)
     grace_ok = type(grace) is int and 0 <= grace <= 3650
     features = payload["features"]
-    features_ok = (
-        isinstance(features, list)
-        and len(features) <= 256
-        and all(model_text(f, 128) for f in features)
-    )
+    features_ok = isinstance(features, list) and len(features) <= 256 and all(model_text(f, 128) for f in features)
     texts_ok = all(model_text(payload[k], 256) for k in ("license_id", "licensee", "edition"))
     hw_ok = "hardware_id" not in payload or model_text(payload["hardware_id"], 128)
     dates = [model_date(payload[k]) for k in ("issued_at", "not_before", "expires_at")]

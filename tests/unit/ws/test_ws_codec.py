@@ -28,9 +28,7 @@ TEXT, BINARY, CLOSE, PING, PONG = 1, 2, 8, 9, 10
 LIMIT = 65536
 
 
-def client_frame(
-    opcode: int, payload: bytes, *, fin: bool = True, mask: bytes = b"\x01\x02\x03\x04"
-) -> bytes:
+def client_frame(opcode: int, payload: bytes, *, fin: bool = True, mask: bytes = b"\x01\x02\x03\x04") -> bytes:
     """A masked frame as a client sends it."""
     head = bytearray([(0x80 if fin else 0) | opcode])
     n = len(payload)
@@ -85,9 +83,7 @@ def valid_streams(draw: st.DrawFn) -> tuple[bytes, list[tuple[int, str | bytes]]
         pieces = [raw[a:b] for a, b in zip([0, *cuts], [*cuts, len(raw)], strict=False)]
         for i, piece in enumerate(pieces):
             mask = draw(st.binary(min_size=4, max_size=4))
-            stream += client_frame(
-                opcode if i == 0 else 0, piece, fin=i == len(pieces) - 1, mask=mask
-            )
+            stream += client_frame(opcode if i == 0 else 0, piece, fin=i == len(pieces) - 1, mask=mask)
             if i < len(pieces) - 1 and draw(st.booleans()):
                 ping = draw(st.binary(max_size=125))
                 stream += client_frame(PING, ping)
