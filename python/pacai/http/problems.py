@@ -140,7 +140,11 @@ def _field_errors(exc: ValidationException) -> list[FieldError]:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "is invalid"))
-        field = str(item.get("key") or _field_from_message(message) or "body")
+        key = item.get("key")
+        # "data" is the whole body: the member is then named inside msgspec's message.
+        if not key or key == "data":
+            key = _field_from_message(message) or "body"
+        field = str(key)
         errors.append(FieldError(field, _clean_message(message)))
     return errors
 
@@ -190,7 +194,16 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     # client gets the safe sentence for the status instead.
     detail = _SAFE_DETAILS.get(status, HTTPStatus(status).description or HTTPStatus(status).phrase)
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}
-    doc = problem_document(status, detail, request_id_of(request))
+    errors = None
+    if status == 400:
+        # Every 400 names what was wrong (CONTRACT §1.2); a framework 400 is about the body
+        # (not JSON, not decodable) or the request line.
+        text = str(exc.detail).lower()
+        if "json" in text or "decod" in text or "body" in text:
+            errors = [FieldError("body", "is not a valid JSON document")]
+        else:
+            errors = [FieldError("request", "is malformed")]
+    doc = problem_document(status, detail, request_id_of(request), errors=errors)
     return _response(status, doc, headers)
 
 
