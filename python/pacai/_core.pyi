@@ -1,5 +1,7 @@
 """Type stub for the Rust extension module `pacai._core` (checked by mypy.stubtest)."""
 
+from typing import Self, final
+
 __version__: str
 build_profile: str
 
@@ -16,6 +18,7 @@ def is_canonical_json(data: bytes) -> bool:
 # --- rate limits (rust/ratelimit) ---
 RATE_LIMIT_MAX_PER_MINUTE: int
 
+@final
 class RateDecision:
     """The answer to one rate-limited request (immutable; compares by value).
 
@@ -49,15 +52,16 @@ class RateDecision:
         retry_after: float,
         reset_after: float,
         session_ok: bool | None = None,
-    ) -> RateDecision:
+    ) -> Self:
         """ValueError unless limit >= 1, 0 <= remaining <= limit and both durations are
         finite and >= 0."""
 
+@final
 class MemoryRateLimiter:
     """Thread-safe in-memory GCRA limiter (continuous refill, burst = the whole per-minute
     budget), sharded, holding at most `max_keys` keys."""
 
-    def __new__(cls, max_keys: int = 1_000_000, shards: int = 64) -> MemoryRateLimiter:
+    def __new__(cls, max_keys: int = 1_000_000, shards: int = 64) -> Self:
         """ValueError if max_keys < 1 or shards is not in 1..65536."""
 
     @property
