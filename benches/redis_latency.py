@@ -23,9 +23,7 @@ def _percentile(sorted_ns: list[int], q: float) -> float:
     return sorted_ns[index] / 1000  # microseconds
 
 
-async def _measure(
-    name: str, op: Callable[[int], Awaitable[object]], n: int, concurrency: int
-) -> None:
+async def _measure(name: str, op: Callable[[int], Awaitable[object]], n: int, concurrency: int) -> None:
     samples: list[int] = []
 
     async def worker(offset: int) -> None:

@@ -81,9 +81,7 @@ def _run(benchmark: Any, make: Callable[[], Runner], keys: list[str]) -> None:
         holder["run"] = make()
 
     benchmark.extra_info["decisions_per_round"] = len(keys)
-    benchmark.pedantic(
-        lambda: holder["run"](keys), setup=setup, rounds=ROUNDS, iterations=1, warmup_rounds=2
-    )
+    benchmark.pedantic(lambda: holder["run"](keys), setup=setup, rounds=ROUNDS, iterations=1, warmup_rounds=2)
 
 
 # Each runner is the tightest natural loop for its library, reading the allowed/refused

@@ -103,16 +103,12 @@ def test_falls_back_to_limited_memory_and_comes_back(
 
 
 @pytest.mark.timeout(60)
-def test_concurrent_requests_log_one_fallback(
-    private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_concurrent_requests_log_one_fallback(private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
 
     async def run() -> list[RateDecision]:
         client = _fast_failing_client(private_redis.port)
-        failover = FailoverLimiter(
-            RedisLimiter(client), MemoryLimiter(), logging.getLogger(LOGGER), probe_interval=60
-        )
+        failover = FailoverLimiter(RedisLimiter(client), MemoryLimiter(), logging.getLogger(LOGGER), probe_interval=60)
         await failover.decide("warm", 5)
         private_redis.kill()
         decisions = await asyncio.gather(*(failover.decide("k", 10) for _ in range(50)))

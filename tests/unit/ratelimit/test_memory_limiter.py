@@ -191,8 +191,7 @@ def test_decision_value_semantics() -> None:
     assert d == RateDecision(False, 30, 0, 1.5, 60.0, False)
     assert d != RateDecision(False, 30, 0, 1.5, 60.0, None)
     assert repr(d) == (
-        "RateDecision(allowed=False, limit=30, remaining=0, retry_after=1.5, "
-        "reset_after=60.0, session_ok=False)"
+        "RateDecision(allowed=False, limit=30, remaining=0, retry_after=1.5, reset_after=60.0, session_ok=False)"
     )
     with pytest.raises(AttributeError):
         d.allowed = True  # type: ignore[misc]

@@ -24,9 +24,7 @@ def _now(us: int) -> float:
 
 @settings(max_examples=300, deadline=None)
 @given(limit=limits, steps=steps)
-def test_never_admits_more_than_budget_plus_refill(
-    limit: int, steps: list[tuple[int, int]]
-) -> None:
+def test_never_admits_more_than_budget_plus_refill(limit: int, steps: list[tuple[int, int]]) -> None:
     rl = MemoryRateLimiter()
     t_us = 0
     start_us: int | None = None
@@ -70,11 +68,7 @@ def _model(steps: list[tuple[int, int, int]]) -> list[tuple[bool, int, float, fl
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    steps=st.lists(
-        st.tuples(st.integers(0, 15_000_000), limits, st.integers(1, 5)), min_size=1, max_size=150
-    )
-)
+@given(steps=st.lists(st.tuples(st.integers(0, 15_000_000), limits, st.integers(1, 5)), min_size=1, max_size=150))
 def test_matches_integer_gcra_model_even_across_limit_changes(
     steps: list[tuple[int, int, int]],
 ) -> None:
