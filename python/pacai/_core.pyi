@@ -86,6 +86,7 @@ class TokenCodec:
 # --- rate limits (rust/ratelimit) ---
 RATE_LIMIT_MAX_PER_MINUTE: int
 
+@final
 class RateDecision:
     """The answer to one rate-limited request (immutable; compares by value).
 
@@ -119,15 +120,16 @@ class RateDecision:
         retry_after: float,
         reset_after: float,
         session_ok: bool | None = None,
-    ) -> RateDecision:
+    ) -> Self:
         """ValueError unless limit >= 1, 0 <= remaining <= limit and both durations are
         finite and >= 0."""
 
+@final
 class MemoryRateLimiter:
     """Thread-safe in-memory GCRA limiter (continuous refill, burst = the whole per-minute
     budget), sharded, holding at most `max_keys` keys."""
 
-    def __new__(cls, max_keys: int = 1_000_000, shards: int = 64) -> MemoryRateLimiter:
+    def __new__(cls, max_keys: int = 1_000_000, shards: int = 64) -> Self:
         """ValueError if max_keys < 1 or shards is not in 1..65536."""
 
     @property
