@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,36 @@ def prepare_environment(settings: Settings) -> None:
         os.environ["PACAI_AUDIT_KEY_FILE"] = str(path)
 
 
+def preflight(settings: Settings) -> None:
+    """Files named by the settings must be readable keys; one clear line each, before anything starts."""
+    from pacai import _core  # noqa: PLC0415
+
+    problems: list[str] = []
+
+    def check(name: str, path: Path | None, parse: Any) -> None:
+        if path is None:
+            return
+        try:
+            parse(path.read_bytes())
+        except OSError as exc:
+            problems.append(f"{name}: cannot read {path}: {exc.strerror}")
+        except ValueError as exc:
+            problems.append(f"{name}: {path} is not a usable key ({exc})")
+
+    if settings.audit.signer == "file":
+        check("PACAI_AUDIT_KEY_FILE", settings.audit.key_file, _core.ed25519_public_key_from_private)
+    if settings.auth.algorithm == "EdDSA" and settings.auth.signer == "file":
+        check("PACAI_JWT_KEY_FILE", settings.auth.key_file, _core.ed25519_public_key_from_private)
+    for path in settings.auth.public_key_files:
+        check("PACAI_JWT_PUBLIC_KEY_FILES", path, _core.ed25519_public_key)
+    for path in settings.license.public_key_files:
+        check("PACAI_LICENSE_PUBLIC_KEYS", path, _core.ed25519_public_key)
+    if problems:
+        for line in problems:
+            print(f"pacai: configuration error: {line}", file=sys.stderr)
+        raise SystemExit(1)
+
+
 def refuse_demo_users(url: str) -> None:
     """Production never runs with demo accounts (CONTRACT §3.9), even ones seeded earlier."""
     import psycopg
@@ -101,6 +132,7 @@ def serve(
 ) -> None:
     settings = settings or get_settings()
     configure_logging(settings.logging)
+    preflight(settings)
     settings.server.data_dir.mkdir(parents=True, exist_ok=True)
     embedded: EmbeddedPostgres | None = None
     url = settings.database.url

@@ -20,6 +20,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
+from pacai.ratelimit.config import DEFAULT_RATE_LIMITS, parse_rate_limits
+
+RATE_LIMIT_DEFAULTS = dict(DEFAULT_RATE_LIMITS)
+
 Environment = Literal["development", "test", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
 
@@ -397,7 +401,8 @@ class _Reader:
             try:
                 value = parse(raw)
             except ValueError as exc:
-                self.problems.append(f"{name}: {exc}")
+                message = str(exc).removeprefix(f"{name}: ")
+                self.problems.append(f"{name}: {message}")
         self.effective[name] = value
         return value
 
@@ -616,38 +621,6 @@ def _check_consistency(
         r.problems.append("PACAI_LOG_LEVEL: debug logging is refused in production")
     if audit.signer == "file" and audit.key_file is None:
         r.problems.append("PACAI_AUDIT_KEY_FILE: required in production (or PACAI_AUDIT_SIGNER=hsm)")
-
-
-RATE_LIMIT_DEFAULTS: dict[str, int] = {
-    "actions.free": 5,
-    "actions.creator": 30,
-    "actions.lifetime": 100,
-    "requests.anonymous": 60,
-    "requests.free": 120,
-    "requests.creator": 600,
-    "requests.lifetime": 1200,
-    "login.ip": 10,
-    "login.email": 5,
-}
-
-
-def parse_rate_limits(text: str | None) -> dict[str, int]:
-    """PACAI_RATE_LIMITS: `name=per_minute` pairs over the defaults of CONTRACT §4.1."""
-    limits = dict(RATE_LIMIT_DEFAULTS)
-    if text is None:
-        return limits
-    for pair in text.split(","):
-        if not pair.strip():
-            continue
-        name, sep, number = (part.strip() for part in pair.partition("="))
-        if not sep:
-            raise ValueError(f"{pair.strip()!r} is not name=per_minute")
-        if name not in RATE_LIMIT_DEFAULTS:
-            raise ValueError(f"unknown budget {name!r} (known: {', '.join(RATE_LIMIT_DEFAULTS)})")
-        if not number.isdigit() or int(number) <= 0:
-            raise ValueError(f"{name} must be a positive whole number, got {number!r}")
-        limits[name] = int(number)
-    return limits
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

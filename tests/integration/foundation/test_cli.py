@@ -166,3 +166,15 @@ def test_serve_runs_and_stops_the_embedded_database(tmp_path: Path) -> None:
         time.sleep(0.1)
     assert not _postgres_for(pgdata), "embedded postgres left running after exit"
     assert not (pgdata / "postmaster.pid").exists()
+
+
+def test_unreadable_key_file_stops_serve_with_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.pem"
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a key")
+    out = pacai("serve", env={"PACAI_AUDIT_KEY_FILE": str(missing), "PACAI_LICENSE_PUBLIC_KEYS": str(garbage)})
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in out.stderr
+    assert lines[0].startswith("pacai: configuration error: PACAI_AUDIT_KEY_FILE: cannot read")
+    assert lines[1].startswith("pacai: configuration error: PACAI_LICENSE_PUBLIC_KEYS:")

@@ -69,6 +69,9 @@ def test_production_logs_are_json_without_debug(
     server_factory: Callable[..., ServerProcess], database_url: str, tmp_path: Path
 ) -> None:
     key = tmp_path / "audit.pem"
+    subprocess.run(
+        [sys.executable, "-m", "pacai.cli", "keys", "generate", "--out", str(key)], check=True, capture_output=True
+    )
     server = server_factory(
         {
             "DATABASE_URL": database_url,
