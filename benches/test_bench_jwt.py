@@ -78,9 +78,7 @@ def pyjwt_verify(alg: str) -> Callable[[str], dict[str, Any]]:
     options: Any = {"require": REQUIRED}
 
     def verify(token: str) -> dict[str, Any]:
-        return pyjwt.decode(
-            token, key, algorithms=[alg], audience=AUD, issuer=ISS, leeway=LEEWAY, options=options
-        )
+        return pyjwt.decode(token, key, algorithms=[alg], audience=AUD, issuer=ISS, leeway=LEEWAY, options=options)
 
     return verify
 

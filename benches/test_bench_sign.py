@@ -28,9 +28,7 @@ if _core.build_profile != "release":
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 RAW = KEY.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-PEM = KEY.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-)
+PEM = KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 KID = _core.ed25519_key_id(RAW)
 GENESIS = _core.GENESIS_HASH
 
@@ -112,9 +110,7 @@ def python_verify_license(document: bytes, keys: dict[str, Ed25519PublicKey], no
                 return "invalid"
         if type(payload["seats"]) is not int or payload["seats"] < 1:
             return "invalid"
-        if not isinstance(payload["features"], list) or not all(
-            isinstance(f, str) and f for f in payload["features"]
-        ):
+        if not isinstance(payload["features"], list) or not all(isinstance(f, str) and f for f in payload["features"]):
             return "invalid"
         times = [
             calendar.timegm(time.strptime(payload[k], "%Y-%m-%dT%H:%M:%SZ"))
@@ -203,9 +199,7 @@ def python_verify_chain(entries: list[bytes], keys: dict[str, Ed25519PublicKey])
 
 @pytest.mark.benchmark(group="audit-verify")
 def test_audit_chain_verify_rust(benchmark: Any, chain: list[bytes]) -> None:
-    report = benchmark.pedantic(
-        _core.verify_audit_chain, args=(chain, {KID: RAW}), rounds=5, iterations=1
-    )
+    report = benchmark.pedantic(_core.verify_audit_chain, args=(chain, {KID: RAW}), rounds=5, iterations=1)
     assert report.ok
     assert report.checked == CHAIN_LENGTH
 

@@ -69,8 +69,7 @@ def override_batch(world: bytes) -> bytes:
         {"op": "set_weather", "condition": "storm", "intensity": 0.8},
     ]
     ops += [
-        {"op": "move", "entity_id": e["id"], "to": {"x": i, "y": 511 - i}}
-        for i, e in enumerate(doc["entities"][:20])
+        {"op": "move", "entity_id": e["id"], "to": {"x": i, "y": 511 - i}} for i, e in enumerate(doc["entities"][:20])
     ]
     return json.dumps(ops).encode()
 

@@ -53,9 +53,7 @@ def decode_with_pacai(stream: bytes) -> list[str]:
 def test_decode(benchmark: BenchmarkFixture, impl: str, case: str, count: int, size: int) -> None:
     texts = messages(count, size)
     stream = client_stream(texts)
-    decode: Callable[[bytes], list[str]] = (
-        decode_with_pacai if impl == "pacai" else decode_with_websockets
-    )
+    decode: Callable[[bytes], list[str]] = decode_with_pacai if impl == "pacai" else decode_with_websockets
     benchmark.extra_info["messages"] = count
     assert benchmark(decode, stream) == texts
 

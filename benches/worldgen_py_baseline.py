@@ -53,9 +53,7 @@ class Stream:
     """The generator's per-purpose keystream reader."""
 
     def __init__(self, seed: int, label: str) -> None:
-        digest = hashlib.sha256(
-            b"pacai-worldgen/stream\0" + seed.to_bytes(8, "little") + label.encode()
-        ).digest()
+        digest = hashlib.sha256(b"pacai-worldgen/stream\0" + seed.to_bytes(8, "little") + label.encode()).digest()
         self.key = list(struct.unpack("<8I", digest))
         self.counter = 0
         self.words: list[int] = []

@@ -22,6 +22,7 @@ import math
 import sys
 from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
@@ -102,7 +103,7 @@ def main() -> int:
             try:
                 sig = base64.urlsafe_b64decode(entry["sig"] + "=" * (-len(entry["sig"]) % 4))
                 public.verify(sig, entry["hash"].encode("ascii"))
-            except Exception:
+            except (ValueError, InvalidSignature):
                 ok = False
         if not ok or public is None:
             print(f"TAMPERED at line {number + 1}: first bad seq {expected_seq}")

