@@ -158,4 +158,8 @@ def test_exact_across_concurrent_connections(shared_redis_url: str, key_prefix: 
 
     admitted, bound, decisions = asyncio.run(run())
     assert decisions > 2 * bound  # the key really was hammered past its budget
-    assert bound - 1 <= admitted <= bound
+    # Never above the bound: that is the exactness that matters. Below it only by the units
+    # that refilled between the last decision and the closing TIME call (on a loaded
+    # machine that tail can reach a few hundred ms, one unit per 100 ms).
+    assert bound - 10 <= admitted <= bound
+    assert admitted > limit  # and the refill was really granted
