@@ -41,6 +41,13 @@ from pacai.projects.schemas import (
 Conn = psycopg.AsyncConnection[Row]
 
 
+def audit_seed(seed: int) -> str:
+    """A seed as the audit log records it: a decimal string. Seeds go up to 2^63-1, and the
+    audit log's canonical JSON (RFC 8785) refuses integers above 2^53, which are not exact
+    as IEEE doubles; a number there would refuse the action itself."""
+    return str(seed)
+
+
 def channel_of(project_id: str) -> str:
     return f"project:{project_id}"
 
@@ -199,7 +206,7 @@ class ProjectService:
                 subject=f"project:{project_id}",
                 ip=ip,
                 request_id=request_id,
-                data={"name": data.name, "seed": seed},
+                data={"name": data.name, "seed": audit_seed(seed)},
                 conn=conn,
             )
         assert row is not None
@@ -315,7 +322,7 @@ class ProjectService:
                     subject=f"project:{project_id}",
                     ip=ip,
                     request_id=request_id,
-                    data={"generation_id": generation_id, "seed": seed, "checksum": checksum},
+                    data={"generation_id": generation_id, "seed": audit_seed(seed), "checksum": checksum},
                     conn=conn,
                 )
             assert generation is not None
