@@ -149,7 +149,13 @@ class ProjectService:
         )
 
     async def world(self, principal: Principal, project_id: str) -> bytes:
-        """The current world as JSON bytes, spliced rather than re-encoded (it can be megabytes)."""
+        """The current world as JSON bytes, spliced rather than re-encoded (it can be megabytes).
+
+        The stored document is canonical JSON (RFC 8785) and `checksum` is `sha256:` + hex of
+        exactly those bytes. The response is that object with `checksum` and `version` put in
+        front, so a client recomputes the checksum by removing those two members, encoding the
+        rest canonically (keys sorted, no whitespace, ECMAScript number form) and hashing it.
+        """
         await self.get_visible(principal, project_id)
         row = await self.db.fetch_one(
             "SELECT world, checksum, version FROM world_snapshots WHERE project_id = %s", (project_id,)
