@@ -379,7 +379,8 @@ class LiveConnection:
             return
         assert self.principal is not None
         try:
-            await self.ctx.projects.get_visible(self.principal, project_id)
+            # Events are published under the canonical id, however the client spelled it.
+            project_id = await self.ctx.projects.canonical_id(self.principal, project_id)
         except ProblemError:
             await self._error(msg.id, "not_found", "no such project")
             return
@@ -390,6 +391,9 @@ class LiveConnection:
 
     async def _on_unsubscribe(self, msg: ClientMessage) -> None:
         channel = msg.channel or ""
+        project_id = self._project_of(msg)
+        with contextlib.suppress(ValueError):
+            channel = channel_of(str(uuid.UUID(project_id))) if project_id else channel
         sub = self.subscriptions.pop(channel, None)
         if sub is not None:
             sub.cancel()

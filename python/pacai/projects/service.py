@@ -136,6 +136,15 @@ class ProjectService:
         ensure_visible(principal, str(row["owner_id"]), "project")
         return row
 
+    async def canonical_id(self, principal: Principal, project_id: str) -> str:
+        """The id of a project the caller may see, in its canonical spelling.
+
+        PostgreSQL accepts a UUID in upper case or in braces; channel names, audit subjects
+        and event payloads must not depend on how a client spelled it, or an event published
+        for `project:ABC…` would miss the subscribers of `project:abc…`.
+        """
+        return str((await self.get_visible(principal, project_id))["id"])
+
     async def list_owned(self, principal: Principal, after: tuple[datetime, str] | None, limit: int) -> list[Row]:
         if after is None:
             return await self.db.fetch_all(
@@ -156,7 +165,7 @@ class ProjectService:
         front, so a client recomputes the checksum by removing those two members, encoding the
         rest canonically (keys sorted, no whitespace, ECMAScript number form) and hashing it.
         """
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         row = await self.db.fetch_one(
             "SELECT world, checksum, version FROM world_snapshots WHERE project_id = %s", (project_id,)
         )
@@ -167,7 +176,7 @@ class ProjectService:
         return head[:-1] + b"," + world[1:] if world != b"{}" else head
 
     async def list_overrides(self, principal: Principal, project_id: str, after_seq: int, limit: int) -> list[Row]:
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         return await self.db.fetch_all(
             "SELECT o.* FROM overrides o JOIN world_snapshots w ON w.generation_id = o.generation_id "
             "WHERE o.project_id = %s AND o.seq > %s ORDER BY o.seq LIMIT %s",
@@ -221,7 +230,7 @@ class ProjectService:
     async def update(
         self, principal: Principal, project_id: str, data: ProjectUpdate, *, ip: str | None, request_id: str | None
     ) -> Row:
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         changes: dict[str, Any] = {}
         if data.name is not None:
             changes["name"] = data.name
@@ -255,7 +264,7 @@ class ProjectService:
         return row
 
     async def delete(self, principal: Principal, project_id: str, *, ip: str | None, request_id: str | None) -> None:
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         async with self._locked(project_id) as conn:
             async with conn.transaction():
                 seq = await self._next_seq(conn, project_id)
@@ -283,6 +292,7 @@ class ProjectService:
         request_id: str | None,
     ) -> Row:
         project = await self.get_visible(principal, project_id)
+        project_id = str(project["id"])
         seed = int(project["seed"]) if seed is None else seed
         normalized = normalize_params(params) if params is not None else project["params"]
         params_json = msgspec.json.encode(normalized)
@@ -345,7 +355,7 @@ class ProjectService:
         ip: str | None,
         request_id: str | None,
     ) -> OverrideResult:
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         ops_json = msgspec.json.encode(ops)
         async with self._locked(project_id) as conn:
             cur = await conn.execute(
