@@ -108,3 +108,26 @@ def test_a_burst_of_changes_arrives_complete_and_in_order(
         assert seqs == list(range(seqs[0], seqs[0] + 21))
         assert [e["data"]["version"] for e in received if e["event"] == "override.applied"] == list(range(1, 11))
         assert no_more_messages(ws) == []
+
+
+def test_changes_through_any_spelling_of_the_id_reach_the_channel(
+    projects_server: ServerProcess, client: httpx.Client, owner: Account
+) -> None:
+    project = create_project(client, owner, seed=12, params={"width": 16, "height": 16})
+    pid = project["id"]
+    with ws_connect(projects_server) as ws:
+        authenticate(ws, owner)
+        subscribe(ws, pid)
+        for spelled in (pid.upper(), "{" + pid + "}"):
+            path = f"/v5/projects/{spelled}"
+            assert client.post(f"{path}/generate", headers=owner.headers).status_code == 200
+            r = client.post(f"{path}/overrides", json={"ops": [{"op": "set_time", "hour": 1}]}, headers=owner.headers)
+            assert r.status_code == 200
+            assert client.patch(path, json={"name": spelled}, headers=owner.headers).status_code == 200
+            received = events(ws, 3)
+            assert [e["event"] for e in received] == ["project.generated", "override.applied", "project.updated"]
+            assert all(e["channel"] == f"project:{pid}" for e in received)
+            assert received[0]["data"]["generation"]["project_id"] == pid
+        assert client.delete(f"/v5/projects/{pid.upper()}", headers=owner.headers).status_code == 204
+        (deleted,) = events(ws, 1)
+        assert deleted["event"] == "project.deleted" and deleted["data"]["project_id"] == pid
