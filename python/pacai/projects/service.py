@@ -24,7 +24,7 @@ from pacai import _core
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
 from pacai.events import EventSink
-from pacai.http.problems import FieldError, ProblemError
+from pacai.http.problems import FieldError, ProblemError, invalid
 from pacai.identity.auth import ensure_visible
 from pacai.identity.sessions import Principal
 from pacai.projects.schemas import (
@@ -105,6 +105,14 @@ def normalize_params(params: dict[str, Any] | None) -> dict[str, Any]:
         ) from None
     result: dict[str, Any] = msgspec.json.decode(canonical)
     return result
+
+
+def clean_name(name: str) -> str:
+    """Names are stored trimmed, on create and on rename alike; a blank name is refused."""
+    trimmed = name.strip()
+    if not trimmed:
+        raise invalid("name", "must not be blank")
+    return trimmed
 
 
 def _is_uuid(value: str) -> bool:
@@ -206,13 +214,14 @@ class ProjectService:
         await self.bus.publish(channel, {"type": "event", "channel": channel, "event": event, "data": data, "seq": seq})
 
     async def create(self, principal: Principal, data: ProjectCreate, *, ip: str | None, request_id: str | None) -> Row:
+        name = clean_name(data.name)
         params = normalize_params(data.params)
         seed = data.seed if data.seed is not None else secrets.randbelow(MAX_SEED + 1)
         project_id = str(uuid.uuid4())
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO projects (id, owner_id, name, seed, params) VALUES (%s, %s, %s, %s, %s) RETURNING *",
-                (project_id, principal.user_id, data.name.strip() or data.name, seed, Jsonb(params)),
+                (project_id, principal.user_id, name, seed, Jsonb(params)),
             )
             row = await cur.fetchone()
             await self.events.emit(
@@ -221,7 +230,7 @@ class ProjectService:
                 subject=f"project:{project_id}",
                 ip=ip,
                 request_id=request_id,
-                data={"name": data.name, "seed": audit_seed(seed)},
+                data={"name": name, "seed": audit_seed(seed)},
                 conn=conn,
             )
         assert row is not None
@@ -233,7 +242,7 @@ class ProjectService:
         project_id = await self.canonical_id(principal, project_id)
         changes: dict[str, Any] = {}
         if data.name is not None:
-            changes["name"] = data.name
+            changes["name"] = clean_name(data.name)
         if data.seed is not None:
             changes["seed"] = data.seed
         if data.params is not None:
