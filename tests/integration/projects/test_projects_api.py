@@ -75,6 +75,7 @@ def test_create_answers_the_project_with_defaults(client: httpx.Client, owner: A
         "updated_at",
     }
     assert project["owner_id"] == owner.user_id
+    assert project["name"] == "Northlands"
     assert project["params"] == DEFAULT_PARAMS
     assert project["checksum"] is None and project["version"] == 0
     assert isinstance(project["seed"], int) and 0 <= project["seed"] <= MAX_SEED
@@ -102,7 +103,7 @@ def test_every_documented_biome_is_accepted(client: httpx.Client, owner: Account
 def test_patch_and_delete(client: httpx.Client, owner: Account) -> None:
     project = create_project(client, owner, seed=5)
     path = f"/v5/projects/{project['id']}"
-    r = client.patch(path, json={"name": "Renamed"}, headers=owner.headers)
+    r = client.patch(path, json={"name": " Renamed  "}, headers=owner.headers)
     assert r.status_code == 200, r.text
     renamed = r.json()
     assert renamed["name"] == "Renamed" and renamed["seed"] == 5
@@ -188,6 +189,7 @@ def test_a_cursor_the_server_did_not_issue_is_400_naming_cursor(
 
 INVALID_BODIES: list[tuple[dict[str, Any], str]] = [
     ({"name": ""}, "name"),
+    ({"name": " \t "}, "name"),
     ({"name": "x" * 201}, "name"),
     ({"name": 5}, "name"),
     ({"seed": -1}, "seed"),
