@@ -22,6 +22,7 @@ from pacai.identity.sessions import SESSIONS_CHANNEL, Principal
 from pacai.identity.tokens import TokenError
 from pacai.live.connections import CONNECTION_CAPS, ConnectionCounter
 from pacai.observability.logging import get_logger
+from pacai.projects.schemas import MAX_OPS_PER_REQUEST
 from pacai.projects.service import channel_of
 
 if TYPE_CHECKING:
@@ -403,6 +404,9 @@ class LiveConnection:
         assert self.principal is not None
         if not msg.project_id or not msg.ops:
             await self._error(msg.id, "bad_request", "`project_id` and a non-empty `ops` list are required")
+            return
+        if len(msg.ops) > MAX_OPS_PER_REQUEST:
+            await self._error(msg.id, "bad_request", f"ops: at most {MAX_OPS_PER_REQUEST} ops per override")
             return
         try:
             await self.ctx.license.require(self.principal)
