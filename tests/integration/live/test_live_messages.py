@@ -132,6 +132,7 @@ def test_an_override_is_acked_and_applied(
         ({"ops": []}, None),
         ({"ops": "spawn"}, None),
         ({"project_id": None}, None),
+        ({"ops": [{"op": "set_time", "hour": 1}] * 101}, "100"),  # as over REST
     ],
 )
 def test_a_bad_override_is_bad_request_and_changes_nothing(
@@ -154,6 +155,17 @@ def test_a_bad_override_is_bad_request_and_changes_nothing(
         send_json(ws, {"type": "ping"})
         assert recv_json(ws) == {"type": "pong"}
     assert client.get(f"/v5/projects/{pid}/world", headers=owner.headers).content == before
+
+
+def test_an_override_of_100_ops_is_accepted(
+    live_server: ServerProcess, owner: Account, project: dict[str, Any]
+) -> None:
+    with ws_connect(live_server) as ws:
+        authenticate(ws, owner)
+        ops = [{"op": "set_time", "hour": h % 24} for h in range(100)]
+        send_json(ws, {"type": "override", "id": "big", "project_id": project["id"], "ops": ops})
+        ack = recv_json(ws)
+        assert ack["type"] == "ack" and len(ack["override"]["ops"]) == 100
 
 
 def test_overrides_over_the_actions_budget_are_rate_limited(
