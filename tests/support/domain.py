@@ -188,7 +188,7 @@ def _es_number(value: float) -> str:
     if value.is_integer() and abs(value) < 1e21:
         return str(int(value))
     shortest = repr(value)  # the shortest digits that round-trip, as ECMAScript picks them
-    if 1e-7 <= abs(value) < 1e21:
+    if 1e-6 <= abs(value) < 1e21:
         return format(decimal.Decimal(shortest), "f")
     mantissa, _, exponent = shortest.partition("e")
     sign = "-" if exponent.startswith("-") else "+"
