@@ -115,9 +115,13 @@ def test_patch_and_delete(client: httpx.Client, owner: Account) -> None:
     assert changed["params"] == {**DEFAULT_PARAMS, "width": 32, "biome": "desert"}
     assert client.get(path, headers=owner.headers).json() == changed
 
+    generate(client, owner, project["id"], params={"width": 16, "height": 16})
     r = client.delete(path, headers=owner.headers)
     assert r.status_code == 204 and r.content == b""
     assert problem(client.get(path, headers=owner.headers), 404)
+    # Its world and override log went with it.
+    problem(client.get(f"{path}/world", headers=owner.headers), 404)
+    problem(client.get(f"{path}/overrides", headers=owner.headers), 404)
     assert problem(client.delete(path, headers=owner.headers), 404)
     listed = client.get("/v5/projects", params={"limit": 100}, headers=owner.headers).json()["items"]
     assert project["id"] not in [p["id"] for p in listed]
@@ -154,6 +158,15 @@ def test_pages_walk_every_project_once_in_order(
     assert seen == created and pages == 3
     everything = client.get("/v5/projects", headers=account.headers).json()
     assert [p["id"] for p in everything["items"]] == created and everything["next_cursor"] is None
+
+
+def test_the_default_page_is_20(client: httpx.Client, projects_server: ServerProcess, projects_db: str) -> None:
+    account = create_account(projects_server, projects_db)
+    created = [create_project(client, account, name=f"p{i}")["id"] for i in range(21)]
+    first = client.get("/v5/projects", headers=account.headers).json()
+    assert [p["id"] for p in first["items"]] == created[:20] and first["next_cursor"]
+    rest = client.get("/v5/projects", params={"cursor": first["next_cursor"]}, headers=account.headers).json()
+    assert [p["id"] for p in rest["items"]] == created[20:] and rest["next_cursor"] is None
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "1.5"])
@@ -410,7 +423,9 @@ def test_a_free_user_is_refused_the_sixth_action_in_a_minute(
     assert retry_after.isdigit() and int(retry_after) >= 1
     assert r.headers["ratelimit-policy"] == '"actions";q=5;w=60'
     assert re.fullmatch(r'"actions";r=0;t=\d+', r.headers["ratelimit"])
-    # The refused action did nothing, and reads are still served (another budget).
+    # The refused action did nothing, and other requests are still served (another budget).
     r = client.get(f"/v5/projects/{pid}", headers=free.headers)
     assert r.status_code == 200 and r.json()["version"] == 2
+    r = client.patch(f"/v5/projects/{pid}", json={"name": "still allowed"}, headers=free.headers)
+    assert r.status_code == 200 and r.headers["ratelimit-policy"].startswith('"requests"')
     assert len(client.get("/v5/projects", headers=free.headers).json()["items"]) == 2
