@@ -22,6 +22,7 @@ from pacai.identity.sessions import SESSIONS_CHANNEL, Principal
 from pacai.identity.tokens import TokenError
 from pacai.live.connections import CONNECTION_CAPS, ConnectionCounter
 from pacai.observability.logging import get_logger
+from pacai.projects.schemas import MAX_OPS_PER_REQUEST
 from pacai.projects.service import channel_of
 
 if TYPE_CHECKING:
@@ -379,7 +380,8 @@ class LiveConnection:
             return
         assert self.principal is not None
         try:
-            await self.ctx.projects.get_visible(self.principal, project_id)
+            # Events are published under the canonical id, however the client spelled it.
+            project_id = await self.ctx.projects.canonical_id(self.principal, project_id)
         except ProblemError:
             await self._error(msg.id, "not_found", "no such project")
             return
@@ -390,6 +392,9 @@ class LiveConnection:
 
     async def _on_unsubscribe(self, msg: ClientMessage) -> None:
         channel = msg.channel or ""
+        project_id = self._project_of(msg)
+        with contextlib.suppress(ValueError):
+            channel = channel_of(str(uuid.UUID(project_id))) if project_id else channel
         sub = self.subscriptions.pop(channel, None)
         if sub is not None:
             sub.cancel()
@@ -399,6 +404,9 @@ class LiveConnection:
         assert self.principal is not None
         if not msg.project_id or not msg.ops:
             await self._error(msg.id, "bad_request", "`project_id` and a non-empty `ops` list are required")
+            return
+        if len(msg.ops) > MAX_OPS_PER_REQUEST:
+            await self._error(msg.id, "bad_request", f"ops: at most {MAX_OPS_PER_REQUEST} ops per override")
             return
         try:
             await self.ctx.license.require(self.principal)

@@ -10,6 +10,8 @@ import msgspec
 MAX_SEED = 2**63 - 1
 Seed = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEED)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Ops in one override request, over REST and over the WebSocket alike.
+MAX_OPS_PER_REQUEST = 100
 
 
 class Project(msgspec.Struct, frozen=True):
@@ -63,7 +65,7 @@ class GenerationEnvelope(msgspec.Struct, frozen=True):
 
 
 class OverrideRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    ops: Annotated[list[dict[str, Any]], msgspec.Meta(min_length=1, max_length=100)]
+    ops: Annotated[list[dict[str, Any]], msgspec.Meta(min_length=1, max_length=MAX_OPS_PER_REQUEST)]
 
 
 class Override(msgspec.Struct, frozen=True):

@@ -24,7 +24,7 @@ from pacai import _core
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
 from pacai.events import EventSink
-from pacai.http.problems import FieldError, ProblemError
+from pacai.http.problems import FieldError, ProblemError, invalid
 from pacai.identity.auth import ensure_visible
 from pacai.identity.sessions import Principal
 from pacai.projects.schemas import (
@@ -39,6 +39,13 @@ from pacai.projects.schemas import (
 )
 
 Conn = psycopg.AsyncConnection[Row]
+
+
+def audit_seed(seed: int) -> str:
+    """A seed as the audit log records it: a decimal string. Seeds go up to 2^63-1, and the
+    audit log's canonical JSON (RFC 8785) refuses integers above 2^53, which are not exact
+    as IEEE doubles; a number there would refuse the action itself."""
+    return str(seed)
 
 
 def channel_of(project_id: str) -> str:
@@ -100,6 +107,14 @@ def normalize_params(params: dict[str, Any] | None) -> dict[str, Any]:
     return result
 
 
+def clean_name(name: str) -> str:
+    """Names are stored trimmed, on create and on rename alike; a blank name is refused."""
+    trimmed = name.strip()
+    if not trimmed:
+        raise invalid("name", "must not be blank")
+    return trimmed
+
+
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -129,6 +144,15 @@ class ProjectService:
         ensure_visible(principal, str(row["owner_id"]), "project")
         return row
 
+    async def canonical_id(self, principal: Principal, project_id: str) -> str:
+        """The id of a project the caller may see, in its canonical spelling.
+
+        PostgreSQL accepts a UUID in upper case or in braces; channel names, audit subjects
+        and event payloads must not depend on how a client spelled it, or an event published
+        for `project:ABC…` would miss the subscribers of `project:abc…`.
+        """
+        return str((await self.get_visible(principal, project_id))["id"])
+
     async def list_owned(self, principal: Principal, after: tuple[datetime, str] | None, limit: int) -> list[Row]:
         if after is None:
             return await self.db.fetch_all(
@@ -142,8 +166,14 @@ class ProjectService:
         )
 
     async def world(self, principal: Principal, project_id: str) -> bytes:
-        """The current world as JSON bytes, spliced rather than re-encoded (it can be megabytes)."""
-        await self.get_visible(principal, project_id)
+        """The current world as JSON bytes, spliced rather than re-encoded (it can be megabytes).
+
+        The stored document is canonical JSON (RFC 8785) and `checksum` is `sha256:` + hex of
+        exactly those bytes. The response is that object with `checksum` and `version` put in
+        front, so a client recomputes the checksum by removing those two members, encoding the
+        rest canonically (keys sorted, no whitespace, ECMAScript number form) and hashing it.
+        """
+        project_id = await self.canonical_id(principal, project_id)
         row = await self.db.fetch_one(
             "SELECT world, checksum, version FROM world_snapshots WHERE project_id = %s", (project_id,)
         )
@@ -154,7 +184,7 @@ class ProjectService:
         return head[:-1] + b"," + world[1:] if world != b"{}" else head
 
     async def list_overrides(self, principal: Principal, project_id: str, after_seq: int, limit: int) -> list[Row]:
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         return await self.db.fetch_all(
             "SELECT o.* FROM overrides o JOIN world_snapshots w ON w.generation_id = o.generation_id "
             "WHERE o.project_id = %s AND o.seq > %s ORDER BY o.seq LIMIT %s",
@@ -184,13 +214,14 @@ class ProjectService:
         await self.bus.publish(channel, {"type": "event", "channel": channel, "event": event, "data": data, "seq": seq})
 
     async def create(self, principal: Principal, data: ProjectCreate, *, ip: str | None, request_id: str | None) -> Row:
+        name = clean_name(data.name)
         params = normalize_params(data.params)
         seed = data.seed if data.seed is not None else secrets.randbelow(MAX_SEED + 1)
         project_id = str(uuid.uuid4())
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO projects (id, owner_id, name, seed, params) VALUES (%s, %s, %s, %s, %s) RETURNING *",
-                (project_id, principal.user_id, data.name.strip() or data.name, seed, Jsonb(params)),
+                (project_id, principal.user_id, name, seed, Jsonb(params)),
             )
             row = await cur.fetchone()
             await self.events.emit(
@@ -199,7 +230,7 @@ class ProjectService:
                 subject=f"project:{project_id}",
                 ip=ip,
                 request_id=request_id,
-                data={"name": data.name, "seed": seed},
+                data={"name": name, "seed": audit_seed(seed)},
                 conn=conn,
             )
         assert row is not None
@@ -208,10 +239,10 @@ class ProjectService:
     async def update(
         self, principal: Principal, project_id: str, data: ProjectUpdate, *, ip: str | None, request_id: str | None
     ) -> Row:
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         changes: dict[str, Any] = {}
         if data.name is not None:
-            changes["name"] = data.name
+            changes["name"] = clean_name(data.name)
         if data.seed is not None:
             changes["seed"] = data.seed
         if data.params is not None:
@@ -242,7 +273,7 @@ class ProjectService:
         return row
 
     async def delete(self, principal: Principal, project_id: str, *, ip: str | None, request_id: str | None) -> None:
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         async with self._locked(project_id) as conn:
             async with conn.transaction():
                 seq = await self._next_seq(conn, project_id)
@@ -270,6 +301,7 @@ class ProjectService:
         request_id: str | None,
     ) -> Row:
         project = await self.get_visible(principal, project_id)
+        project_id = str(project["id"])
         seed = int(project["seed"]) if seed is None else seed
         normalized = normalize_params(params) if params is not None else project["params"]
         params_json = msgspec.json.encode(normalized)
@@ -315,7 +347,7 @@ class ProjectService:
                     subject=f"project:{project_id}",
                     ip=ip,
                     request_id=request_id,
-                    data={"generation_id": generation_id, "seed": seed, "checksum": checksum},
+                    data={"generation_id": generation_id, "seed": audit_seed(seed), "checksum": checksum},
                     conn=conn,
                 )
             assert generation is not None
@@ -332,7 +364,7 @@ class ProjectService:
         ip: str | None,
         request_id: str | None,
     ) -> OverrideResult:
-        await self.get_visible(principal, project_id)
+        project_id = await self.canonical_id(principal, project_id)
         ops_json = msgspec.json.encode(ops)
         async with self._locked(project_id) as conn:
             cur = await conn.execute(
