@@ -247,14 +247,16 @@ class ProjectService:
             changes["seed"] = data.seed
         if data.params is not None:
             changes["params"] = Jsonb(normalize_params(data.params))
+        if not changes:
+            # An empty PATCH changes nothing: no write, no event, no audit entry.
+            return await self.get_visible(principal, project_id)
         async with self._locked(project_id) as conn:
             async with conn.transaction():
-                if changes:
-                    assignments = ", ".join(f"{name} = %s" for name in changes)
-                    await conn.execute(
-                        f"UPDATE projects SET {assignments}, updated_at = now() WHERE id = %s",  # noqa: S608
-                        (*changes.values(), project_id),
-                    )
+                assignments = ", ".join(f"{name} = %s" for name in changes)
+                await conn.execute(
+                    f"UPDATE projects SET {assignments}, updated_at = now() WHERE id = %s",  # noqa: S608
+                    (*changes.values(), project_id),
+                )
                 seq = await self._next_seq(conn, project_id)
                 row = await (await conn.execute("SELECT * FROM projects WHERE id = %s", (project_id,))).fetchone()
                 if row is None:

@@ -268,6 +268,12 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
         self.flush()
         self.transport.close()
 
+    def abort_transport(self) -> None:
+        """After the close handshake timed out: drop the connection even with unsent data
+        (transport.close() would wait for a peer that never reads)."""
+        self.flush()
+        self.transport.abort()
+
     # Handshake
 
     def handle_upgrade_request(self, head: bytes) -> bool:
@@ -535,7 +541,9 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
                 return
 
     async def send(self, message: ASGISendEvent) -> None:
-        if not self.writable.is_set():
+        # A close never waits for a full write buffer: closing a peer that does not read
+        # (CONTRACT §6.5, 1013) must not depend on that peer reading.
+        if not self.writable.is_set() and message["type"] != "websocket.close":
             await self.writable.wait()
         if self.disconnected:
             raise ClientDisconnected()
@@ -602,7 +610,8 @@ class PacaiWebSocketProtocol(asyncio.Protocol):
                     if self.read_paused:
                         self.read_paused = False
                         self.transport.resume_reading()
-                    self.close_timer = self.loop.call_later(self.close_timeout, self.close_transport)
+                    # A peer that never answers (or never reads) is cut off after the timeout.
+                    self.close_timer = self.loop.call_later(self.close_timeout, self.abort_transport)
             else:
                 raise RuntimeError(f"Expected ASGI message 'websocket.send' or 'websocket.close', but got '{kind}'.")
 

@@ -258,10 +258,6 @@ def test_invalid_generate_is_400_naming_the_field(
     problem(client.get(f"/v5/projects/{project['id']}/world", headers=owner.headers), 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pacai/http/problems.py names a missing body field `data` (Litestar's key) instead of the field",
-)
 def test_missing_name_is_400_naming_name(client: httpx.Client, owner: Account) -> None:
     doc = problem(client.post("/v5/projects", json={"seed": 1}, headers=owner.headers), 400)
     assert fields_of(doc) == ["name"]

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.support.domain import base_env, create_account, running_servers
 from tests.support.server import ServerProcess
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings accept PACAI_RATE_LIMITS values above 1,000,000 but the Rust limiter refuses them "
-    "at decision time: every action answers 500 (ValueError: limit_per_minute must be between 1 and 1000000)",
-)
 def test_a_very_high_actions_limit_is_refused_at_start_or_works(projects_db: str, tmp_path: Path) -> None:
     env = base_env(projects_db, PACAI_RATE_LIMITS="login.ip=1000,login.email=1000,actions.creator=10000000")
     try:

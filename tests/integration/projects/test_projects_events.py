@@ -59,6 +59,10 @@ def test_every_change_is_an_event_in_seq_order(
         assert bad.status_code == 400
         bad = client.patch(f"/v5/projects/{pid}", json={"params": {"width": 1}}, headers=owner.headers)
         assert bad.status_code == 400
+        # An empty PATCH changes nothing, so it announces nothing.
+        before = client.get(f"/v5/projects/{pid}", headers=owner.headers).json()
+        unchanged = client.patch(f"/v5/projects/{pid}", json={}, headers=owner.headers)
+        assert unchanged.status_code == 200 and unchanged.json() == before
         assert no_more_messages(ws) == []
 
         r = client.post(
