@@ -155,8 +155,11 @@ def b64url(data: bytes) -> str:
 
 def token_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     header, payload, _ = token.split(".")
-    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    return json.loads(base64.urlsafe_b64decode(pad(header))), json.loads(base64.urlsafe_b64decode(pad(payload)))
+    return json.loads(_unb64(header)), json.loads(_unb64(payload))
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def forge_hs256(claims: dict[str, Any], secret: str, **header: Any) -> str:

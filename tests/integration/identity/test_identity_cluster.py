@@ -56,10 +56,10 @@ def pair(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
     finally:
         a.stop()
         b.stop()
-        client = redis.Redis.from_url(SHARED_REDIS_URL)
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        shared = redis.Redis.from_url(SHARED_REDIS_URL)
+        keys = list(shared.scan_iter(match=f"{prefix}*", count=1000))
         if keys:
-            client.delete(*keys)
+            shared.delete(*keys)
 
 
 def me(server: ServerProcess, token: str) -> httpx.Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from litestar.routes import HTTPRoute, WebSocketRoute
@@ -97,10 +98,10 @@ def test_every_protected_route_is_401_without_a_token_or_with_a_revoked_one(
     site: Site, revoked: Account, method: str, path: str
 ) -> None:
     url = concrete(path)
-    body = {"json": {}} if method in BODY_METHODS else {}
+    body: dict[str, Any] | None = {} if method in BODY_METHODS else None
     with site.client() as client:
-        assert_unauthorized(client.request(method, url, **body))
-        assert_unauthorized(client.request(method, url, headers=revoked.headers, **body))
+        assert_unauthorized(client.request(method, url, json=body))
+        assert_unauthorized(client.request(method, url, json=body, headers=revoked.headers))
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +124,9 @@ def normal_user(site: Site) -> Account:
     ],
 )
 def test_admin_routes_are_403_for_a_normal_user(site: Site, normal_user: Account, method: str, path: str) -> None:
-    body = {"json": {"role": "admin"}} if method in BODY_METHODS else {}
+    body: dict[str, Any] | None = {"role": "admin"} if method in BODY_METHODS else None
     with site.client() as client:
-        r = client.request(method, path.replace("{self}", normal_user.id), headers=normal_user.headers, **body)
+        r = client.request(method, path.replace("{self}", normal_user.id), json=body, headers=normal_user.headers)
         assert r.status_code == 403, r.text
         assert r.headers["content-type"].startswith("application/problem+json") and r.json()["status"] == 403
         # The same route works for the administrator (the guard, not the route, refused).
