@@ -15,6 +15,7 @@ from tests.conftest import TEST_JWT_SECRET
 from tests.integration.identity.conftest import Site, start_server
 from tests.support.identity import (
     FAST_ARGON2,
+    Account,
     assert_unauthorized,
     cli_create_user,
     login,
@@ -85,6 +86,27 @@ def test_users_create_refuses_a_password_on_the_command_line_a_short_one_and_a_d
         "users", "create", "--email", existing.email, "--password-stdin", env=cli_env(site), stdin=new_password()
     )
     assert out.returncode == 1 and "exists" in out.stderr
+
+
+def test_users_create_works_on_a_fresh_database_before_any_server_ran(
+    database_factory: Callable[[], str], tmp_path: Path
+) -> None:
+    url = database_factory()  # empty: no schema yet
+    email, password = new_email(), new_password()
+    env = {"DATABASE_URL": url, "PACAI_DATA_DIR": str(tmp_path), **FAST_ARGON2}
+    args = ("users", "create", "--email", email, "--role", "admin", "--tier", "lifetime", "--password-stdin")
+    out = pacai_cli(*args, env=env, stdin=password + "\n")
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT role, tier, password_hash FROM users WHERE email = %s", (email,)).fetchone()
+    assert row is not None and row[:2] == ("admin", "lifetime") and row[2].startswith("$argon2id$")
+    server = start_server(tmp_path, "fresh", {"DATABASE_URL": url})
+    try:
+        with server.client() as client:
+            login(client, Account(email, password))
+    finally:
+        server.stop()
 
 
 # --- pacai dev seed and production -----------------------------------------------------------
