@@ -17,9 +17,11 @@ never refuses (it still runs on every authenticated request), signs in, and driv
                             (token check in Rust, session store, rate limiter)
 
 Routes are interleaved run by run; the table gives the median of the runs, the ratio of
-throughput to the baseline of the same method, and the server's CPU per request. A last
-table times the pieces of the auth path in-process. Each run is seconds long and stays
-on 127.0.0.1. Numbers on a shared 2-core machine are noisy: read ratios, not absolutes.
+throughput to the baseline of the same method, and the server's CPU per request with the
+ratio it implies for a server that has its core to itself (steadier than requests/s when
+other work shares the machine). A last table times the pieces of the auth path
+in-process; --profile adds py-spy profiles of the two authenticated routes. Each run is
+seconds long and stays on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -268,14 +270,14 @@ def in_process_costs(server: Server, token: str) -> list[tuple[str, float]]:
     return asyncio.run(costs())
 
 
-def profile(server: Server, token: str, args: argparse.Namespace, root: Path, out: Path) -> None:
-    """py-spy samples the server while wrk drives GET /v5/auth/me; prints where the event
-    loop's time goes."""
+def profile(server: Server, token: str, route: Route, args: argparse.Namespace, root: Path, out: Path) -> None:
+    """py-spy samples the server while wrk drives `route`; prints where the event loop's
+    time goes."""
     spy = shutil.which("py-spy")
     if spy is None:
         print("py-spy is not installed (pip install py-spy); no profile")
         return
-    raw = root / "profile.txt"
+    raw = root / f"profile-{route.method.lower()}.txt"
     recorder = subprocess.Popen(
         [
             spy,
@@ -295,13 +297,13 @@ def profile(server: Server, token: str, args: argparse.Namespace, root: Path, ou
         stderr=subprocess.DEVNULL,
     )
     time.sleep(0.5)
-    wrk(server.url, ROUTES[1], token, args, args.duration, root)
+    wrk(server.url, route, token, args, args.duration, root)
     recorder.wait(60)
     if not raw.exists():
         print("py-spy recorded nothing (ptrace not permitted?)")
         return
     shutil.copy(raw, out)
-    print(f"\nProfile of the server under GET /v5/auth/me (py-spy; collapsed stacks in {out}):")
+    print(f"\nProfile of the server under {route.name} (py-spy; collapsed stacks in {out}):")
     for label, share in profile_shares(raw.read_text()):
         print(f"  {label:44} {share:5.1f} %")
 
@@ -319,7 +321,7 @@ CATEGORIES = [
     ("anyio (litestar's task groups)", ("anyio/",)),
     ("msgspec", ("msgspec",)),
     ("pacai edge middleware", ("http/edge.py",)),
-    ("/me handler and other pacai code", ("pacai/",)),
+    ("handlers and other pacai code", ("pacai/",)),
 ]
 
 
@@ -351,7 +353,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--database-url", default=None, help="an external database (default: embedded)")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
-    parser.add_argument("--profile", type=Path, default=None, help="also profile /v5/auth/me with py-spy")
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="also profile the authenticated routes with py-spy (OUT-*.txt)"
+    )
     args = parser.parse_args()
     if args.duration > 30 or args.runs > 10:
         parser.error("keep runs short: --duration <= 30, --runs <= 10")
@@ -386,37 +390,45 @@ def main() -> int:
                 "one pacai serve (production settings, memory stores, 1 worker); medians of the runs\n"
             )
             header = (
-                f"{'route':24} {'requests/s':>11} {'runs (req/s)':>24} {'p50 ms':>7} {'p99 ms':>7} "
-                f"{'server CPU us/req':>17} {'vs baseline':>11}  what runs"
+                f"{'route':24} {'requests/s':>10} {'runs (req/s)':>20} {'p50 ms':>7} {'p99 ms':>7} "
+                f"{'CPU us/req':>10} {'rps ratio':>9} {'CPU ratio':>9}  what runs"
             )
             print(header)
             print("-" * len(header))
-            medians = {name: statistics.median(r["rps"] for r in runs) for name, runs in results.items()}
+            rps = {name: statistics.median(r["rps"] for r in runs) for name, runs in results.items()}
+            cpu = {name: statistics.median(r["cpu_us_per_request"] for r in runs) for name, runs in results.items()}
             for route in ROUTES:
                 runs = results[route.name]
                 bad = sum(r["errors"] + r["bad_status"] for r in runs)
-                ratio = medians[route.name] / medians[BASELINE[route.method]]
+                base = BASELINE[route.method]
                 each = " / ".join(f"{r['rps']:.0f}" for r in runs)
                 print(
-                    f"{route.name:24} {medians[route.name]:11.0f} {each:>24} "
+                    f"{route.name:24} {rps[route.name]:10.0f} {each:>20} "
                     f"{statistics.median(r['p50_us'] for r in runs) / 1000:7.2f} "
                     f"{statistics.median(r['p99_us'] for r in runs) / 1000:7.2f} "
-                    f"{statistics.median(r['cpu_us_per_request'] for r in runs):17.0f} "
-                    f"{ratio:11.2f}  {route.what}" + (f"  ({bad} errors or non-2xx!)" if bad else "")
+                    f"{cpu[route.name]:10.0f} {rps[route.name] / rps[base]:9.2f} {cpu[base] / cpu[route.name]:9.2f}"
+                    f"  {route.what}" + (f"  ({bad} errors or non-2xx!)" if bad else "")
                 )
-            auth_only = 1 - medians["OPTIONS /v5/auth/me"] / medians["OPTIONS /v5/health/live"]
-            me_cost = 1 - medians["GET /v5/auth/me"] / medians["GET /v5/health/live"]
+            pair = ("OPTIONS /v5/auth/me", "OPTIONS /v5/health/live")
             print(
-                f"\nAuthentication alone (OPTIONS pair) costs {100 * auth_only:.1f} % of throughput "
-                f"(goal: at most 15 %); GET /v5/auth/me costs {100 * me_cost:.1f} % against /v5/health/live, "
-                "most of it the handler's two queries."
+                "\nrps ratio: throughput against the baseline of the same method, measured (noisy when other "
+                "work shares the cores).\nCPU ratio: baseline server CPU per request / this route's, i.e. the "
+                "throughput ratio of a server that has its core to itself."
+                f"\nAuthentication alone (the OPTIONS pair): {cpu[pair[0]] - cpu[pair[1]]:.0f} us of server CPU "
+                f"per request, {100 * (1 - cpu[pair[1]] / cpu[pair[0]]):.1f} % of a saturated core's throughput "
+                f"(measured: {100 * (1 - rps[pair[0]] / rps[pair[1]]):.1f} %); goal: at most 15 %."
+                f"\nGET /v5/auth/me: {100 * (1 - cpu['GET /v5/health/live'] / cpu['GET /v5/auth/me']):.1f} % "
+                "by CPU against /v5/health/live, most of it the handler's two queries (PostgreSQL's own CPU "
+                "not counted)."
             )
 
             print("\nThe auth path in-process (microseconds per call, one core):")
             for label, micros in in_process_costs(server, token):
                 print(f"  {label:44} {micros:7.2f} us")
             if args.profile is not None:
-                profile(server, token, args, root, args.profile)
+                for route in (ROUTES[1], ROUTES[4]):
+                    out = args.profile.with_name(f"{args.profile.stem}-{route.method.lower()}{args.profile.suffix}")
+                    profile(server, token, route, args, root, out)
         finally:
             server.stop()
     return 0
