@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import secrets
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from pacai.bus import MemoryBus
 from pacai.cli_support import cli_context
+from pacai.db import migrations
 from pacai.http.problems import ProblemError
 from pacai.identity.passwords import Passwords
 from pacai.identity.sessions import SessionService
@@ -28,6 +30,9 @@ DEMO_USERS = (
 
 @asynccontextmanager
 async def user_service(settings: Settings, url: str) -> AsyncIterator[UserService]:
+    # The first admin is made on a fresh database, before any server has run: bring the
+    # schema up to date first (idempotent, under the same advisory lock as `pacai serve`).
+    await asyncio.to_thread(migrations.upgrade, url)
     async with cli_context(settings, url) as cli:
         # Sessions are not touched by these commands; the in-memory store is never read.
         sessions = SessionService(
@@ -40,6 +45,14 @@ async def user_service(settings: Settings, url: str) -> AsyncIterator[UserServic
             leeway=settings.auth.leeway,
         )
         yield UserService(cli.db, Passwords(settings.auth), sessions, cli.events, registration_open=True)
+
+
+def _run_or_explain(run: Callable[[str], Coroutine[Any, Any, int]], url: str) -> int:
+    try:
+        return asyncio.run(run(url))
+    except migrations.MigrationError as exc:
+        print(f"pacai: migration error: {exc}", file=sys.stderr)
+        return 1
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
@@ -72,7 +85,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         return 0
 
     with database_url(settings) as url:
-        return asyncio.run(run(url))
+        return _run_or_explain(run, url)
 
 
 def cmd_dev_seed(_args: argparse.Namespace) -> int:
@@ -113,7 +126,7 @@ def cmd_dev_seed(_args: argparse.Namespace) -> int:
         return 0
 
     with database_url(settings) as url:
-        return asyncio.run(run(url))
+        return _run_or_explain(run, url)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

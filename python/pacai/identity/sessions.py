@@ -15,8 +15,11 @@ from litestar.params import Dependency
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
 from pacai.events import EventSink
-from pacai.http.problems import ProblemError
+from pacai.http.problems import DependencyUnavailable, ProblemError
 from pacai.identity.store import HotStore, SessionMark, UserMark
+from pacai.observability.logging import get_logger
+
+log = get_logger("pacai.sessions")
 
 REFRESH_PREFIX = "rt_"
 SESSIONS_CHANNEL = "sessions"
@@ -101,8 +104,13 @@ class SessionService:
                 request_id=request_id,
                 conn=conn,
             )
-        await self.store.put_session(sid, SessionMark(str(user["id"]), _epoch(expires_at), False), self.refresh_ttl)
-        await self.store.put_user(str(user["id"]), UserMark(user["tier"], user["role"], user["disabled"]))
+        try:
+            await self.store.put_session(sid, SessionMark(str(user["id"]), _epoch(expires_at), False), self.refresh_ttl)
+            await self.store.put_user(str(user["id"]), UserMark(user["tier"], user["role"], user["disabled"]))
+        except DependencyUnavailable:
+            # The session and its audit record are committed; the store only caches them and
+            # is refilled from PostgreSQL on a miss. A 503 here would contradict the audit log.
+            log.warning("session store unavailable at sign-in; it will be refilled from the database")
         return sid, refresh, expires_at
 
     async def rotate(

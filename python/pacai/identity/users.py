@@ -176,6 +176,10 @@ class UserService:
             if value is not None and value != current[name]
         }
         if not changes:
+            # Nothing to change in PostgreSQL; but an earlier attempt may have committed and
+            # then failed to reach the session store (503). Propagating again is idempotent
+            # and finishes that attempt, so a retried disable really takes effect.
+            await self._propagate(current, actor_id=actor_id, ip=ip, request_id=request_id)
             return current
         if changes.get("disabled") is False and self.seat_check is not None:
             await self.seat_check()
@@ -196,10 +200,14 @@ class UserService:
                 conn=conn,
             )
         assert row is not None
-        # The hot store learns the new tier/role at once: the user's next request uses it.
-        await self.sessions.publish_user(row)
-        if changes.get("disabled"):
-            await self.sessions.revoke_all(
-                user_id, reason="user_disabled", actor_id=actor_id, request_id=request_id, ip=ip
-            )
+        await self._propagate(row, actor_id=actor_id, ip=ip, request_id=request_id)
         return row
+
+    async def _propagate(self, user: Row, *, actor_id: str, ip: str | None, request_id: str | None) -> None:
+        """The hot store learns the user's tier, role and state at once (the next request uses
+        them); a disabled user's sessions are revoked. Both are idempotent."""
+        await self.sessions.publish_user(user)
+        if user["disabled"]:
+            await self.sessions.revoke_all(
+                str(user["id"]), reason="user_disabled", actor_id=actor_id, request_id=request_id, ip=ip
+            )
