@@ -15,7 +15,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from pacai import __version__
 from pacai.audit.controller import AuditController
-from pacai.context import AppContext, app_context
+from pacai.context import AppContext, Ctx, app_context
 from pacai.health.controller import HealthController
 from pacai.health.service import HealthService
 from pacai.http.edge import EdgeMiddleware
@@ -42,7 +42,11 @@ def _health(state: State) -> HealthService:
     return _ctx(state).health
 
 
-def _principal(request: Request[Any, Any, Any]) -> Principal:
+def _principal(request: Request[Any, Any, Any], ctx: Ctx) -> Principal:
+    # `ctx` is not used: depending on it puts `principal` in a second dependency batch, so
+    # Litestar resolves a handler's two dependencies in turn instead of starting an anyio
+    # task group for every request (measured: about a tenth of an authenticated request).
+    del ctx
     return principal_of(request)
 
 

@@ -132,6 +132,12 @@ def _feature_commands() -> list[Callable[[argparse._SubParsersAction[argparse.Ar
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command != "serve":
+        # Commands print their results on stdout; their log lines (warnings and worse) go to stderr.
+        from pacai.observability.logging import configure_logging
+        from pacai.settings import LoggingSettings
+
+        configure_logging(LoggingSettings(level="warning", format="console"))
     handler: Handler = args.handler
     return handler(args)
 

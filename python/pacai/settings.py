@@ -77,7 +77,7 @@ VARIABLES: dict[str, Variable] = _vars(
     ),
     Variable(
         "PACAI_DEMO_USERS",
-        "Allow `pacai dev seed` demo users (development only; production refuses to start with it on).",
+        "Demo users (`pacai dev seed`) are in use: development only; production refuses to start with it on.",
     ),
     Variable(
         "DATABASE_URL",

@@ -55,7 +55,8 @@ class AuthMiddleware:
         if scope["type"] == "http":
             handler = scope.get("route_handler")
             ctx: AppContext = scope["litestar_app"].state.ctx
-            public = bool(handler is not None and handler.opt.get("public"))
+            # A plain OPTIONS (the Allow list) reveals nothing; preflights never get here.
+            public = scope["method"] == "OPTIONS" or bool(handler is not None and handler.opt.get("public"))
             principal: Principal | None = None
             if not public:
                 principal = await authenticate(ctx, bearer_token(scope))
@@ -79,6 +80,8 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 
 
 def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    if connection.scope.get("method") == "OPTIONS":
+        return  # Litestar's automatic Allow-list handler shares the controller's guards
     if not principal_of(connection).is_admin:
         raise ProblemError(403, "This needs an administrator.", code="forbidden")
 
