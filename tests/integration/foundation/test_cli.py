@@ -178,3 +178,58 @@ def test_unreadable_key_file_stops_serve_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 2 and "Traceback" not in out.stderr
     assert lines[0].startswith("pacai: configuration error: PACAI_AUDIT_KEY_FILE: cannot read")
     assert lines[1].startswith("pacai: configuration error: PACAI_LICENSE_PUBLIC_KEYS:")
+
+
+def test_serve_with_two_workers_shares_the_database_and_redis(
+    database_url: str, redis_url: str, redis_prefix: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **ENV_BASE,
+        "PACAI_ENV": "test",
+        "PACAI_DATA_DIR": str(tmp_path / "data"),
+        "PORT": str(port),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PACAI_REDIS_PREFIX": redis_prefix,
+        "PACAI_JWT_SECRET": "workers-test-secret-0123456789abcdef",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pacai.cli", "serve", "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/v5/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "two workers never became ready"
+            time.sleep(0.2)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        serving = [p for p in workers if "multiprocessing" in " ".join(p.cmdline()) or "spawn" in " ".join(p.cmdline())]
+        assert len(serving) >= 2, [p.cmdline() for p in workers]
+        # Both workers answer, with one shared session store: a session made through one is
+        # valid on whichever worker takes the next request.
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            email = f"workers-{time.time_ns()}@example.com"
+            assert (
+                client.post("/v5/auth/register", json={"email": email, "password": "workers password 1"}).status_code
+                == 201
+            )
+            token = client.post("/v5/auth/login", json={"email": email, "password": "workers password 1"}).json()[
+                "access_token"
+            ]
+            statuses = {
+                client.get("/v5/auth/me", headers={"authorization": f"Bearer {token}"}).status_code for _ in range(20)
+            }
+        assert statuses == {200}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert proc.returncode == 0
