@@ -8,12 +8,14 @@ also shows that the budgets PACAI_RATE_LIMITS does not name keep their defaults.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from tests.support.limits import (
     ACTIONS,
@@ -211,3 +213,34 @@ def test_tier_change_applies_to_the_very_next_request(setup: Setup) -> None:
     assert budget(r, "requests").quota == REQUESTS["free"]
     r = create_project(client, user)
     assert budget(r, "actions").quota == ACTIONS["free"]
+
+
+def test_generate_and_overrides_rest_and_websocket_share_the_actions_budget(setup: Setup) -> None:
+    """CONTRACT §4.1/§6.5: project creation, generate and overrides (REST and WebSocket) all
+    spend the one `actions` bucket of the user."""
+    client = setup.client
+    user = new_user(client)
+    project = create_project(client, user)  # 1
+    assert project.status_code == 201, project.text
+    project_id = project.json()["id"]
+    r = client.post(f"/v5/projects/{project_id}/generate", json={}, headers=user.headers)  # 2
+    assert r.status_code == 200, r.text
+    assert budget(r, "actions").remaining == ACTIONS["free"] - 2
+    ops = [{"op": "set_time", "hour": 12}]
+    r = client.post(f"/v5/projects/{project_id}/overrides", json={"ops": ops}, headers=user.headers)  # 3
+    assert r.status_code == 200, r.text
+    assert budget(r, "actions").remaining == ACTIONS["free"] - 3
+    with connect(setup.server.ws_url, subprotocols=["pacai.v5"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "auth", "token": user.token}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+        answers = []
+        for n in range(3):  # 4, 5, then refused
+            ws.send(json.dumps({"type": "override", "id": f"o{n}", "project_id": project_id, "ops": ops}))
+            answers.append(json.loads(ws.recv(timeout=10)))
+    assert [a["type"] for a in answers] == ["ack", "ack", "error"], answers
+    assert answers[2]["code"] == "rate_limited" and answers[2]["id"] == "o2"
+    assert 1 <= answers[2]["retry_after"] <= 12
+    # The REST routes see the same empty bucket.
+    r = client.post(f"/v5/projects/{project_id}/overrides", json={"ops": ops}, headers=user.headers)
+    assert_refused(r, "actions")
+    assert_refused(client.post(f"/v5/projects/{project_id}/generate", json={}, headers=user.headers), "actions")
