@@ -190,9 +190,13 @@ class RateLimitService:
         response's (a request that spends two budgets lists both); 429 when refused."""
         decision = await self.limiter.decide(f"{budget}:{principal}", self.per_minute[budget])
         state = scope.setdefault("state", {})
-        spent: list[tuple[str, Decision]] = state.setdefault("ratelimit_spent", [])
-        spent.append((policy, decision))
-        state["ratelimit_headers"] = _combined_headers(spent)
+        spent: list[tuple[str, Decision]] | None = state.get("ratelimit_spent")
+        if spent is None:  # the usual case: one budget per request
+            state["ratelimit_spent"] = [(policy, decision)]
+            state["ratelimit_headers"] = headers_for(policy, decision)
+        else:
+            spent.append((policy, decision))
+            state["ratelimit_headers"] = _combined_headers(spent)
         if not decision.allowed:
             await self.reporter.blocked(
                 principal,
