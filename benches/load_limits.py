@@ -182,13 +182,13 @@ class LimiterSwitch:
         self.limits.__dict__.pop("enforce", None)
 
 
-def run_wrk(url: str, token: str, duration: float, connections: int) -> WrkResult:
+def run_wrk(url: str, token: str, duration: int, connections: int) -> WrkResult:
     out = subprocess.run(
         [
             shutil.which("wrk") or "/usr/bin/wrk",
             "-t1",
             f"-c{connections}",
-            f"-d{duration:g}s",
+            f"-d{duration}s",
             "--latency",
             "-H",
             f"Authorization: Bearer {token}",
@@ -249,7 +249,7 @@ def bench(label: str, env: dict[str, str], args: argparse.Namespace) -> dict[str
         url = server.url + args.path
         switch = LimiterSwitch(server.ctx)
         results: dict[str, list[WrkResult]] = {"limiter": [], "no limiter": []}
-        run_wrk(url, token, min(2.0, args.duration), args.connections)  # warm-up
+        run_wrk(url, token, min(2, args.duration), args.connections)  # warm-up
         for round_number in range(args.rounds):
             order = ("limiter", "no limiter") if round_number % 2 == 0 else ("no limiter", "limiter")
             for mode in order:
@@ -309,7 +309,7 @@ def summarize(label: str, results: dict[str, list[WrkResult]]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=3, help="whole seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=8, help="rounds, each running both modes back to back")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--path", default="/v5/projects?limit=1", help="an authenticated, rate-limited route")
@@ -334,7 +334,7 @@ def main() -> int:
     prefix = f"pacai-bench:{uuid.uuid4().hex[:8]}:"
     summaries: list[tuple[str, dict[str, list[WrkResult]]]] = []
     try:
-        wrk = f"wrk -t1 -c{args.connections} -d{args.duration:g}s"
+        wrk = f"wrk -t1 -c{args.connections} -d{args.duration}s"
         print(f"GET {args.path} as a lifetime user, {wrk}, {os.cpu_count()} cores")
         summaries.append(("memory", bench("memory", base, args)))
         if args.redis:
