@@ -4,6 +4,11 @@ The engine (memory buckets in Rust, or one Redis script per decision) answers "m
 key spend one unit of a per-minute budget?"; this service picks the key and the budget for
 each request, writes the IETF headers and the 429 problem document, and reports refusals
 as `ratelimit.blocked` events, at most twice per principal, budget and minute.
+
+A bucket is keyed by the budget *and* the principal (`actions.free:user:<id>`): a GCRA
+bucket remembers time owed, not units, so one bucket shared by two tiers would carry a
+free user's spent minute into the lifetime tier as a spent lifetime minute. With one bucket
+per budget, a tier change gives that user the new tier's bucket on the very next request.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import time
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pacai.events import EventSink
 from pacai.http.problems import ProblemError
+from pacai.observability.logging import get_logger
 from pacai.ratelimit.engine import Decision, Limiter, headers_for, retry_after_header
 
 if TYPE_CHECKING:
@@ -23,6 +32,10 @@ if TYPE_CHECKING:
 
 WINDOW = 60
 Scope = Any  # the ASGI scope (a dict; Litestar types it as a TypedDict)
+# A summary that cannot be written is retried at each flush for this long, then dropped.
+SUMMARY_RETRY_SECONDS = 3600
+
+log = get_logger("pacai.ratelimit")
 
 
 def email_key(email: str) -> str:
@@ -30,47 +43,114 @@ def email_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
+@lru_cache(maxsize=4096)
+def client_principal(client_ip: str) -> str:
+    """The anonymous principal of a client address (CONTRACT §4.5 decides the address).
+
+    An IPv6 client is its /64, the smallest block a network hands to one subscriber: keyed
+    per address, one host could rotate through 2^64 addresses and never run out of budget.
+    An IPv4-mapped IPv6 address is the IPv4 client it maps."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return f"ip:{client_ip}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"ip:{address.ipv4_mapped}"
+        return f"ip:{ipaddress.IPv6Network((address, 64), strict=False)}"
+    return f"ip:{address}"
+
+
+def user_principal(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+@dataclass
+class _Window:
+    count: int
+    ip: str | None
+    actor_id: str | None
+    subject: str
+    first_recorded: bool = False
+
+
 class BlockReporter:
     """Turns a flood of refusals into at most two events per principal, budget and minute:
-    one at the first refusal, one summary with the count when the minute closes."""
+    one at the first refusal, one summary with the count when the minute closes.
+
+    A refusal stands even when its event cannot be written (the audit log is down): the
+    client still gets its 429, and the summary at the close of the minute records it."""
 
     def __init__(self, events: EventSink) -> None:
         self.events = events
-        self._windows: dict[tuple[str, str, int], dict[str, Any]] = {}
+        self._windows: dict[tuple[str, str, int], _Window] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def blocked(
-        self, principal: str, budget: str, *, ip: str | None, request_id: str | None, actor_id: str | None
+        self,
+        principal: str,
+        budget: str,
+        *,
+        ip: str | None,
+        request_id: str | None,
+        actor_id: str | None,
+        subject: str | None = None,
     ) -> None:
         window = int(time.time()) // WINDOW
         key = (principal, budget, window)
         entry = self._windows.get(key)
         if entry is not None:
-            entry["count"] += 1
+            entry.count += 1
             return
-        self._windows[key] = {"count": 1, "ip": ip, "actor_id": actor_id}
-        await self.events.emit(
-            "ratelimit.blocked",
-            actor_id=actor_id,
-            subject=principal,
-            ip=ip,
-            request_id=request_id,
-            data={"budget": budget, "count": 1, "window_start": window * WINDOW},
-        )
+        entry = self._windows[key] = _Window(count=1, ip=ip, actor_id=actor_id, subject=subject or principal)
+        try:
+            await self.events.emit(
+                "ratelimit.blocked",
+                actor_id=actor_id,
+                subject=entry.subject,
+                ip=ip,
+                request_id=request_id,
+                data={"budget": budget, "count": 1, "window_start": window * WINDOW},
+            )
+        except Exception as exc:  # noqa: BLE001 - the refusal must not turn into a 5xx
+            log.warning("ratelimit.blocked not recorded yet", budget=budget, error=type(exc).__name__)
+        else:
+            entry.first_recorded = True
 
     async def flush(self, now: float | None = None) -> None:
-        current = int(now if now is not None else time.time()) // WINDOW
+        """Writes the summaries of the minutes that have closed."""
+        moment = now if now is not None else time.time()
+        current = int(moment) // WINDOW
         for key in [k for k in self._windows if k[2] < current]:
-            entry = self._windows.pop(key)
-            if entry["count"] > 1:
-                principal, budget, window = key
-                await self.events.emit(
-                    "ratelimit.blocked",
-                    actor_id=entry["actor_id"],
-                    subject=principal,
-                    ip=entry["ip"],
-                    data={"budget": budget, "count": entry["count"], "window_start": window * WINDOW, "summary": True},
-                )
+            entry = self._windows[key]
+            _, budget, window = key
+            if entry.count > 1 or not entry.first_recorded:
+                try:
+                    await self.events.emit(
+                        "ratelimit.blocked",
+                        actor_id=entry.actor_id,
+                        subject=entry.subject,
+                        ip=entry.ip,
+                        data={
+                            "budget": budget,
+                            "count": entry.count,
+                            "window_start": window * WINDOW,
+                            "summary": True,
+                        },
+                    )
+                except Exception as exc:
+                    # Kept and retried at the next flush, for a while.
+                    if (current - window) * WINDOW < SUMMARY_RETRY_SECONDS:
+                        log.warning("ratelimit.blocked summary not recorded yet", error=type(exc).__name__)
+                        continue
+                    log.exception(
+                        "ratelimit.blocked summary dropped",
+                        budget=budget,
+                        subject=entry.subject,
+                        count=entry.count,
+                        window_start=window * WINDOW,
+                    )
+            del self._windows[key]
 
     def start(self) -> None:
         async def loop() -> None:
@@ -97,23 +177,42 @@ class RateLimitService:
         self.reporter = BlockReporter(events)
 
     async def _spend(
-        self, scope: Scope, budget: str, key: str, *, actor_id: str | None, session_key: str | None = None
+        self,
+        scope: Scope,
+        budget: str,
+        principal: str,
+        *,
+        policy: str,
+        actor_id: str | None,
+        subject: str | None = None,
     ) -> Decision:
-        limit = self.per_minute[budget]
-        decision = await self.limiter.decide(key, limit)
-        policy = budget.split(".")[0]
+        """One unit of `budget` for `principal`; the IETF headers of `policy` join the
+        response's (a request that spends two budgets lists both); 429 when refused."""
+        decision = await self.limiter.decide(f"{budget}:{principal}", self.per_minute[budget])
         state = scope.setdefault("state", {})
-        state["ratelimit_headers"] = headers_for(policy, decision)
+        spent: list[tuple[str, Decision]] | None = state.get("ratelimit_spent")
+        if spent is None:  # the usual case: one budget per request
+            state["ratelimit_spent"] = [(policy, decision)]
+            state["ratelimit_headers"] = headers_for(policy, decision)
+        else:
+            spent.append((policy, decision))
+            state["ratelimit_headers"] = _combined_headers(spent)
         if not decision.allowed:
             await self.reporter.blocked(
-                key, budget, ip=state.get("client_ip"), request_id=state.get("request_id"), actor_id=actor_id
+                principal,
+                budget,
+                ip=state.get("client_ip"),
+                request_id=state.get("request_id"),
+                actor_id=actor_id,
+                subject=subject,
             )
+            retry_after = retry_after_header(decision)
             raise ProblemError(
                 429,
-                f"The {policy} budget is spent; retry in {retry_after_header(decision)} s.",
+                f"The {policy} budget is spent; retry in {retry_after} s.",
                 code="rate_limited",
-                headers={"Retry-After": retry_after_header(decision)},
-                extra={"budget": policy, "retry_after": int(retry_after_header(decision))},
+                headers={"Retry-After": retry_after},
+                extra={"budget": policy, "retry_after": int(retry_after)},
             )
         return decision
 
@@ -127,28 +226,63 @@ class RateLimitService:
             return
         if principal is not None:
             await self._spend(
-                scope, f"requests.{principal.budget_tier}", f"req:u:{principal.user_id}", actor_id=principal.user_id
+                scope,
+                f"requests.{principal.budget_tier}",
+                user_principal(principal.user_id),
+                policy="requests",
+                actor_id=principal.user_id,
             )
         else:
-            ip = scope.get("state", {}).get("client_ip", "unknown")
-            await self._spend(scope, "requests.anonymous", f"req:ip:{ip}", actor_id=None)
+            await self._spend(
+                scope, "requests.anonymous", client_principal(_client_ip(scope)), policy="requests", actor_id=None
+            )
 
     async def spend_action(self, scope: Scope, principal: Principal) -> Decision:
         """One unit of the per-tier `actions` budget (generate, overrides, exports, project creation)."""
         return await self._spend(
-            scope, f"actions.{principal.budget_tier}", f"act:u:{principal.user_id}", actor_id=principal.user_id
+            scope,
+            f"actions.{principal.budget_tier}",
+            user_principal(principal.user_id),
+            policy="actions",
+            actor_id=principal.user_id,
         )
 
     async def decide_action(self, principal: Principal, *, client_ip: str | None, request_id: str | None) -> Decision:
         """The same budget for a WebSocket override: a decision, not an exception."""
         budget = f"actions.{principal.budget_tier}"
-        key = f"act:u:{principal.user_id}"
-        decision = await self.limiter.decide(key, self.per_minute[budget])
+        who = user_principal(principal.user_id)
+        decision = await self.limiter.decide(f"{budget}:{who}", self.per_minute[budget])
         if not decision.allowed:
-            await self.reporter.blocked(key, budget, ip=client_ip, request_id=request_id, actor_id=principal.user_id)
+            await self.reporter.blocked(who, budget, ip=client_ip, request_id=request_id, actor_id=principal.user_id)
         return decision
 
     async def enforce_login(self, scope: Scope, email: str) -> None:
-        ip = scope.get("state", {}).get("client_ip", "unknown")
-        await self._spend(scope, "login.ip", f"login:ip:{ip}", actor_id=None)
-        await self._spend(scope, "login.email", f"login:em:{email_key(email)}", actor_id=None)
+        """`login.ip` then `login.email` (POST /v5/auth/login and /register). Both policies
+        are listed in the headers: either may be the one that refuses the next attempt."""
+        await self._spend(scope, "login.ip", client_principal(_client_ip(scope)), policy="login.ip", actor_id=None)
+        address = email.strip().lower()
+        await self._spend(
+            scope,
+            "login.email",
+            f"email:{email_key(address)}",
+            policy="login.email",
+            actor_id=None,
+            # The audit trail names the address, like auth.login.failed does.
+            subject=f"email:{address}",
+        )
+
+
+def _client_ip(scope: Scope) -> str:
+    ip = scope.get("state", {}).get("client_ip")
+    return ip if isinstance(ip, str) and ip else "unknown"
+
+
+def _combined_headers(spent: list[tuple[str, Decision]]) -> list[tuple[str, str]]:
+    """One RateLimit-Policy and one RateLimit field listing each budget spent (RFC 8941 lists)."""
+    policies: list[str] = []
+    states: list[str] = []
+    for policy, decision in spent:
+        fields = dict(headers_for(policy, decision))
+        policies.append(fields["RateLimit-Policy"])
+        states.append(fields["RateLimit"])
+    return [("RateLimit-Policy", ", ".join(policies)), ("RateLimit", ", ".join(states))]
