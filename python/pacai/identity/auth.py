@@ -59,7 +59,14 @@ class AuthMiddleware:
             public = scope["method"] == "OPTIONS" or bool(handler is not None and handler.opt.get("public"))
             principal: Principal | None = None
             if not public:
-                principal = await authenticate(ctx, bearer_token(scope))
+                try:
+                    principal = await authenticate(ctx, bearer_token(scope))
+                except ProblemError as exc:
+                    if exc.status == 401:
+                        # Refused credentials make an anonymous request: it spends the client's
+                        # budget (CONTRACT §4.1), so guessing tokens is limited too.
+                        await ctx.limits.enforce(scope, None, {})
+                    raise
                 state = scope.setdefault("state", {})
                 state["principal"] = principal
                 state["user_id"] = principal.user_id

@@ -149,11 +149,6 @@ def test_ipv6_client_is_its_slash_64(client: httpx.Client) -> None:
     assert budget(r, "requests").remaining == REQUESTS["anonymous"] - 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="identity/auth.py: a request whose credentials are refused (401) spends no budget; "
-    "CONTRACT §4.1 `requests` covers every other request, anonymous ones per client IP",
-)
 def test_requests_with_bad_credentials_spend_the_anonymous_budget(client: httpx.Client) -> None:
     ip = new_ipv4()
     bad = {"Authorization": "Bearer not-a-token", **via(ip)}
