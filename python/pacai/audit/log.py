@@ -77,9 +77,10 @@ def storable(value: Any) -> Any:
     """The value as an entry can hold it, in PostgreSQL and in canonical JSON alike.
 
     Integers beyond +-(2^53 - 1) (a project seed goes up to 2^63 - 1) become decimal
-    strings, non-finite floats become strings, and NUL characters, which PostgreSQL text
-    and jsonb refuse, become U+FFFD. Without this an event carrying such a value could not
-    be recorded, and its action would be refused.
+    strings, floats that are not finite or not below 2^53 in magnitude become their repr,
+    and NUL characters, which PostgreSQL text and jsonb refuse, become U+FFFD. Without
+    this an event carrying such a value could not be recorded, and its action would be
+    refused.
     """
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
@@ -88,7 +89,9 @@ def storable(value: Any) -> Any:
     if isinstance(value, int):
         return value if -MAX_EXACT_INT <= value <= MAX_EXACT_INT else str(value)
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        # The core prints 2^53 <= |x| < 2^64 as an integer literal that it then refuses to
+        # read back, so such an entry would never verify again: keep those as strings too.
+        return value if math.isfinite(value) and abs(value) < 2.0**53 else repr(value)
     if isinstance(value, dict):
         return {storable(str(key)): storable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
