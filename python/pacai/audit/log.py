@@ -27,7 +27,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from pacai import _core
-from pacai.audit.files import AuditFiles, audit_files, read_entries, seq_and_hash
+from pacai.audit.files import AuditFileError, AuditFiles, audit_files, read_entries, seq_and_hash
 from pacai.audit.signer import AuditSigner
 from pacai.db.database import Database, Row
 from pacai.events import Event
@@ -121,6 +121,7 @@ class AuditLog:
         # with as far as it knows (a file that ends earlier had its tail cut).
         self._confirmed_seq = 0
         self._written_seq = 0
+        self._file_error: str | None = None
 
     async def write(self, event: Event, conn: Conn | None) -> None:
         """The EventSink writer: appends in the caller's transaction when it has one."""
@@ -179,8 +180,24 @@ class AuditLog:
         # entry's own line is confirmed only once the next append finds it in the database.
         self._confirmed_seq = max(self._confirmed_seq, head_seq if backlog else min(tail_seq, head_seq))
         self._written_seq = tail_seq
-        await asyncio.to_thread(self.files.append, [*backlog, sealed])
+        try:
+            await asyncio.to_thread(self.files.append, [*backlog, sealed])
+        except AuditFileError as exc:
+            self._file_error = exc.strerror or "the audit file cannot be written"
+            raise
+        self._file_error = None
         self._written_seq = seq
+
+    def sink_problem(self) -> str | None:
+        """Why the audit files cannot be written now, for /v5/health; None when they can.
+
+        Permission bits say nothing for root, so this reports what the last append met,
+        and a directory path that is taken by something else.
+        """
+        directory = self.files.directory
+        if directory.exists() and not directory.is_dir():
+            return "the audit directory path is not a directory"
+        return self._file_error
 
     async def _reconcile_file(self, conn: Conn, head_seq: int, head_hash: str) -> int:
         """Brings this directory's files level with the committed chain; returns the seq of
