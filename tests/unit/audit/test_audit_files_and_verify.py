@@ -14,7 +14,8 @@ import pytest
 from pacai import _core
 from pacai.audit import files as files_module
 from pacai.audit.files import REMOVED_LINES, AuditFileError, AuditFiles, audit_files, read_entries
-from pacai.audit.log import verify_chain, verify_stores
+from pacai.audit.log import AuditLog, verify_chain, verify_stores
+from pacai.audit.signer import FileSigner
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +121,11 @@ def test_a_directory_that_is_a_file_is_an_audit_file_error(tmp_path: Path) -> No
     (tmp_path / "audit").write_text("")
     with pytest.raises(AuditFileError):
         AuditFiles(tmp_path / "audit").append([b"{}"])
+    # What /v5/health can ask the log (no database needed for this).
+    log = AuditLog(None, FileSigner(_core.ed25519_private_key_from_seed(os.urandom(32))), tmp_path)  # type: ignore[arg-type]
+    assert log.sink_problem() == "the audit directory path is not a directory"
+    (tmp_path / "audit").unlink()
+    assert log.sink_problem() is None
 
 
 # --- verification -----------------------------------------------------------------------------
