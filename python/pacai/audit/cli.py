@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -12,6 +14,25 @@ import msgspec
 from pacai import _core
 from pacai.audit.files import audit_files, read_entries
 from pacai.audit.signer import generate_key_file
+
+
+def _input_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A file that cannot be read or written, or a malformed key, is a usage error (exit 2)
+    with one line, not a traceback (exit 1 is kept for "does not verify")."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"pacai: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        except _core.SignatureError as exc:
+            print(f"pacai: {exc}", file=sys.stderr)
+            return 2
+
+    return run
 
 
 def _file_inputs(paths: list[str]) -> list[Path]:
@@ -118,10 +139,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--head-hash", help="a head hash recorded earlier (GET /v5/audit/verify): entries cut after it are reported"
     )
     verify.add_argument("--partial", action="store_true", help="the files may start after seq 1 (older files archived)")
-    verify.set_defaults(handler=cmd_audit_verify)
+    verify.set_defaults(handler=_input_errors(cmd_audit_verify))
 
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
     generate = keys.add_parser("generate", help="a new Ed25519 private key (PKCS#8 PEM, mode 0600)")
     generate.add_argument("--out", required=True)
     generate.add_argument("--public-out", help="also write the public key (PEM) here")
-    generate.set_defaults(handler=cmd_keys_generate)
+    generate.set_defaults(handler=_input_errors(cmd_keys_generate))
