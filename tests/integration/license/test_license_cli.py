@@ -173,3 +173,16 @@ def test_issue_refuses_a_payload_outside_the_format(vendor: Vendor, tmp_path: Pa
     )  # fmt: skip
     assert refused.returncode == 1 and "cannot issue" in refused.stderr
     assert not out.exists()
+
+
+def test_unreadable_inputs_are_usage_errors(vendor: Vendor, tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.json")
+    for args in (
+        ("license", "verify", missing, "--public-key", str(vendor.public_path)),
+        ("license", "issue", "--licensee", "X", "--seats", "1", "--key-file", missing, "--out", str(tmp_path / "o")),
+        ("license", "verify", str(vendor.public_path), "--public-key", str(tmp_path)),
+        ("audit", "verify", "--file", missing, "--public-key", str(vendor.public_path)),
+    ):
+        out = pacai(*args, env={})
+        assert out.returncode == 2, (args, out.stderr)
+        assert out.stderr.startswith("pacai: ") and "Traceback" not in out.stderr
