@@ -2,8 +2,14 @@
 """An independent verifier for pacai's audit files, in plain Python.
 
 It shares no code with pacai: only the standard library and `cryptography` (for Ed25519).
-Usage:  python3 docs/verify_audit.py PUBLIC_KEY.pem data/audit/audit-*.jsonl
+Usage:  python3 docs/verify_audit.py --key PUBLIC_KEY.pem [--key OLD_KEY.pem ...]
+                                     [--partial] [--head HASH] data/audit/audit-*.jsonl
+        (the older form `verify_audit.py PUBLIC_KEY.pem FILE...` still works)
 Exit status 0 when the chain verifies, 1 with the first bad seq otherwise.
+--key: every public key that signed (after a rotation or an HSM failover there are
+several). --partial: the files may start after seq 1 (older files archived); otherwise the
+first entry must be seq 1. --head: a head hash recorded earlier; it must be in the files,
+else entries were cut from their end.
 
 The rules (docs/audit.md):
   hash = "sha256:" + hex(sha256(JCS(entry without "hash" and "sig"))), JCS = RFC 8785
@@ -15,6 +21,7 @@ The rules (docs/audit.md):
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import json
@@ -22,7 +29,6 @@ import math
 import sys
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
@@ -82,36 +88,57 @@ def key_id(public: Ed25519PublicKey) -> str:
     return "ed25519:" + hashlib.sha256(raw).hexdigest()[:16]
 
 
-def main() -> int:
-    key = load_pem_public_key(Path(sys.argv[1]).read_bytes())
-    assert isinstance(key, Ed25519PublicKey)
-    keys = {key_id(key): key}
-    lines = [line for path in sys.argv[2:] for line in Path(path).read_text().splitlines() if line.strip()]
-    prev_seq, prev_hash = None, None
-    for number, line in enumerate(lines):
+def check(line: str, keys: dict[str, Ed25519PublicKey], seq: int, prev_hash: str | None) -> str | None:
+    """The entry's hash if it is entry `seq` chained on `prev_hash` (None: any), else None."""
+    try:
         entry = json.loads(line)
-        expected_seq = 1 if prev_seq is None and entry.get("seq") == 1 else (prev_seq or entry["seq"] - 1) + 1
         body = {k: v for k, v in entry.items() if k not in ("hash", "sig")}
         digest = "sha256:" + hashlib.sha256(jcs(body).encode()).hexdigest()
-        ok = entry.get("seq") == expected_seq and digest == entry.get("hash")
-        if prev_hash is not None:
-            ok = ok and entry.get("prev_hash") == prev_hash
-        elif entry.get("seq") == 1:
-            ok = ok and entry.get("prev_hash") == GENESIS
-        public = keys.get(entry.get("key_id", ""))
-        if ok and public is not None:
-            try:
-                sig = base64.urlsafe_b64decode(entry["sig"] + "=" * (-len(entry["sig"]) % 4))
-                public.verify(sig, entry["hash"].encode("ascii"))
-            except (ValueError, InvalidSignature):
-                ok = False
-        if not ok or public is None:
-            print(f"TAMPERED at line {number + 1}: first bad seq {expected_seq}")
+        public = keys.get(entry["key_id"])
+        if entry["seq"] != seq or digest != entry["hash"] or public is None:
+            return None
+        if prev_hash is not None and entry["prev_hash"] != prev_hash:
+            return None
+        public.verify(base64.urlsafe_b64decode(entry["sig"] + "=" * (-len(entry["sig"]) % 4)), digest.encode())
+    except Exception:  # noqa: BLE001 - any failure means this entry does not verify
+        return None
+    return digest
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="Verify pacai audit files without pacai.")
+    parser.add_argument("--key", action="append", default=[], help="an Ed25519 public key PEM (repeatable)")
+    parser.add_argument("--partial", action="store_true", help="the files may start after seq 1")
+    parser.add_argument("--head", help="a head hash recorded earlier, which must be in the files")
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    if not args.key and args.files[0].endswith(".pem"):
+        args.key, args.files = [args.files[0]], args.files[1:]
+    keys = {}
+    for path in args.key:
+        key = load_pem_public_key(Path(path).read_bytes())
+        assert isinstance(key, Ed25519PublicKey)
+        keys[key_id(key)] = key
+    lines = [line for path in args.files for line in Path(path).read_text().splitlines() if line.strip()]
+    try:
+        first = json.loads(lines[0]) if lines else {}
+        seq, prev_hash = (first["seq"], None) if args.partial else (1, GENESIS)
+    except (ValueError, KeyError, TypeError):
+        seq, prev_hash = 1, GENESIS
+    seen = set()
+    for line in lines:
+        digest = check(line, keys, seq, prev_hash)
+        if digest is None:
+            print(f"TAMPERED: first bad seq {seq}")
             return 1
-        prev_seq, prev_hash = entry["seq"], entry["hash"]
+        seen.add(digest)
+        seq, prev_hash = seq + 1, digest
+    if args.head is not None and args.head not in seen:
+        print(f"TAMPERED: the recorded head is missing; first bad seq {seq}")
+        return 1
     print(f"ok: {len(lines)} entries, head {prev_hash}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

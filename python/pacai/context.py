@@ -9,7 +9,6 @@ when REDIS_URL is set, process memory otherwise.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -242,10 +241,9 @@ def _hsm_check(hsm: FailoverSigner) -> HealthCheck:
 
 def _audit_check(audit: AuditLog) -> HealthCheck:
     async def check() -> CheckResult:
-        directory = audit.files.directory
-        writable = os.access(directory if directory.exists() else directory.parent, os.W_OK)
-        if not writable or audit.signer.degraded:
-            return CheckResult(status="degraded", detail={"file_writable": writable})
+        problem = audit.sink_problem()
+        if problem is not None or audit.signer.degraded:
+            return CheckResult(status="degraded", detail={"file_writable": problem is None})
         return CheckResult(status="ok")
 
     return check

@@ -92,13 +92,16 @@ fn write_object(map: &Map<String, Value>, out: &mut Vec<u8>) -> Result<(), Canon
 }
 
 fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    // RFC 8785 numbers are IEEE 754 doubles. An integer literal beyond 2^53 is accepted
+    // only when a double holds it exactly (then ECMAScript prints the same digits); one
+    // that a double would round is refused, so no two readers can see different values.
     if let Some(u) = n.as_u64() {
-        if u > MAX_SAFE_INTEGER {
+        if u > MAX_SAFE_INTEGER && !exact_in_double_u(u) {
             return Err(CanonicalError::Number(u.to_string()));
         }
         out.extend_from_slice(u.to_string().as_bytes());
     } else if let Some(i) = n.as_i64() {
-        if i.unsigned_abs() > MAX_SAFE_INTEGER {
+        if i.unsigned_abs() > MAX_SAFE_INTEGER && !exact_in_double_u(i.unsigned_abs()) {
             return Err(CanonicalError::Number(i.to_string()));
         }
         out.extend_from_slice(i.to_string().as_bytes());
@@ -112,6 +115,19 @@ fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
         out.extend_from_slice(es_number(f).as_bytes());
     }
     Ok(())
+}
+
+/// True when the integer survives a round trip through a double (ECMAScript then prints
+/// exactly these digits: it writes integers below 10^21 in full). `u64::MAX` rounds up to
+/// 2^64, which the cast back would saturate, hence the explicit bound.
+fn exact_in_double_u(value: u64) -> bool {
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let (double, back) = (value as f64, (value as f64) as u64);
+    double < 18_446_744_073_709_551_616.0 && back == value
 }
 
 /// ECMAScript's `Number.prototype.toString` for a finite double (RFC 8785 §3.2.2.3): the

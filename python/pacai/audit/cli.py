@@ -4,12 +4,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import msgspec
 
 from pacai import _core
 from pacai.audit.files import audit_files, read_entries
 from pacai.audit.signer import generate_key_file
+
+
+def _input_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A file that cannot be read or written, or a malformed key, is a usage error (exit 2)
+    with one line, not a traceback (exit 1 is kept for "does not verify")."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"pacai: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        except _core.SignatureError as exc:
+            print(f"pacai: {exc}", file=sys.stderr)
+            return 2
+
+    return run
 
 
 def _file_inputs(paths: list[str]) -> list[Path]:
@@ -29,15 +52,24 @@ def _report(report: dict[str, object], source: str) -> int:
     return 0 if ok else 1
 
 
-def cmd_audit_verify(args: argparse.Namespace) -> int:
+def _trusted_keys(paths: list[str] | None) -> dict[str, bytes]:
     keys: dict[str, bytes] = {}
-    for key_path in args.public_key or []:
+    for key_path in paths or []:
         raw = Path(key_path).read_bytes()
         try:
             public = _core.ed25519_public_key(raw)
         except ValueError:
             public = _core.ed25519_public_key_from_private(raw)
         keys[_core.ed25519_key_id(public)] = public
+    return keys
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    try:
+        keys = _trusted_keys(args.public_key)
+    except (OSError, ValueError) as exc:
+        print(f"pacai: cannot read a public key: {exc}", file=sys.stderr)
+        return 2
     if args.file:
         files = _file_inputs(args.file)
         if not files:
@@ -48,28 +80,39 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             return 2
         from pacai.audit.log import verify_chain
 
-        return _report(verify_chain(read_entries(files), keys), ", ".join(str(f) for f in files))
-    return asyncio.run(_verify_database(keys))
+        report = verify_chain(read_entries(files), keys, from_genesis=not args.partial, head_hash=args.head_hash)
+        return _report(report, ", ".join(str(f) for f in files))
+    return asyncio.run(_verify_database(keys, args.head_hash))
 
 
-async def _verify_database(extra_keys: dict[str, bytes]) -> int:
-    from pacai.audit.log import entry_from_row, verify_stores
+async def _verify_database(extra_keys: dict[str, bytes], head_hash: str | None) -> int:
+    from pacai.audit.log import AUDIT_LOCK_KEY, entry_from_row, verify_chain, verify_stores
     from pacai.cli import database_url, settings_or_exit
     from pacai.db.database import Database
 
     settings = settings_or_exit()
+    directory = settings.server.data_dir / "audit"
     with database_url(settings) as url:
         db = Database(url, settings.database)
         await db.open()
         try:
-            rows = await db.fetch_all("SELECT * FROM audit_log ORDER BY seq")
+            # Under the chain lock: a line whose transaction is still open is not tampering.
+            async with db.transaction() as conn:
+                await conn.execute("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK_KEY,))
+                head = await (await conn.execute("SELECT coalesce(max(seq), 0) AS seq FROM audit_log")).fetchone()
+                files = audit_files(directory)
+                lines = read_entries(files)
+            head_seq = int(head["seq"]) if head else 0
+            rows = await db.fetch_all("SELECT * FROM audit_log WHERE seq <= %s ORDER BY seq", (head_seq,))
             key_rows = await db.fetch_all("SELECT key_id, public_key FROM audit_keys")
         finally:
             await db.close()
     # Keys given on the command line are trusted over the database's own record of them.
     keys = extra_keys or {row["key_id"]: bytes(row["public_key"]) for row in key_rows}
-    files = audit_files(settings.server.data_dir / "audit")
-    report = verify_stores([entry_from_row(row) for row in rows], read_entries(files), keys)
+    entries = [entry_from_row(row) for row in rows]
+    report = verify_stores(entries, lines, keys)
+    if head_hash is not None and report["ok"]:
+        report = verify_chain([msgspec.json.encode(e) for e in entries], keys, head_hash=head_hash)
     return _report(report, "database" + (f" and {len(files)} file(s)" if files else ""))
 
 
@@ -92,10 +135,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify = audit.add_parser("verify", help="verify the chain (database, or files offline); exit 1 on tampering")
     verify.add_argument("--file", action="append", help="a JSON Lines file or a directory of them (repeatable)")
     verify.add_argument("--public-key", action="append", help="a trusted public (or private) key PEM (repeatable)")
-    verify.set_defaults(handler=cmd_audit_verify)
+    verify.add_argument(
+        "--head-hash", help="a head hash recorded earlier (GET /v5/audit/verify): entries cut after it are reported"
+    )
+    verify.add_argument("--partial", action="store_true", help="the files may start after seq 1 (older files archived)")
+    verify.set_defaults(handler=_input_errors(cmd_audit_verify))
 
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
     generate = keys.add_parser("generate", help="a new Ed25519 private key (PKCS#8 PEM, mode 0600)")
     generate.add_argument("--out", required=True)
     generate.add_argument("--public-out", help="also write the public key (PEM) here")
-    generate.set_defaults(handler=cmd_keys_generate)
+    generate.set_defaults(handler=_input_errors(cmd_keys_generate))

@@ -6,6 +6,10 @@ be verified on its own (`pacai audit verify --file DIR`). Every append happens u
 chain's database lock and before the database transaction commits: the writer first
 brings the file level with the database (catching up entries other instances appended,
 or cutting a line whose transaction never committed), then appends, flushes and fsyncs.
+
+A line that is cut is never simply thrown away: it is copied, with the reason, to
+`removed-lines.jsonl` in the same directory (a name the verifiers do not read), so an
+auditor can still see what was there.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
 
 _NAME = re.compile(r"^audit-\d{4}-\d{2}-\d{2}\.jsonl$")
+REMOVED_LINES = "removed-lines.jsonl"
+_TAIL_CHUNK = 8192
 
 
 class AuditFileError(OSError):
@@ -28,7 +35,7 @@ class AuditFileError(OSError):
 def audit_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if _NAME.match(p.name))
+    return sorted(p for p in directory.iterdir() if _NAME.match(p.name) and p.is_file())
 
 
 def read_entries(paths: Sequence[Path]) -> list[bytes]:
@@ -40,86 +47,134 @@ def read_entries(paths: Sequence[Path]) -> list[bytes]:
     return lines
 
 
-def _seq_of(line: bytes) -> int:
+def seq_and_hash(line: bytes) -> tuple[int, str] | None:
+    """(seq, hash) of a line that is a JSON object holding both; None otherwise."""
     try:
-        seq = msgspec.json.decode(line).get("seq")
-    except (msgspec.DecodeError, AttributeError):
-        return -1
-    return seq if isinstance(seq, int) else -1
+        entry = msgspec.json.decode(line)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(entry, dict):
+        return None
+    seq, digest = entry.get("seq"), entry.get("hash")
+    if type(seq) is not int or not isinstance(digest, str):
+        return None
+    return seq, digest
+
+
+@dataclass(frozen=True)
+class TailLine:
+    """The last line of the newest non-empty file, where it starts, and whether it was
+    written whole (a line without its final newline is a torn write)."""
+
+    path: Path
+    offset: int
+    line: bytes
+    complete: bool
+
+
+def _fsync_dir(directory: Path) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write may write less than asked (a full disk): loop, and fail on no progress."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(28, "no space left on device")
+        view = view[written:]
 
 
 class AuditFiles:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def _current(self) -> Path:
-        return self.directory / f"audit-{datetime.now(UTC):%Y-%m-%d}.jsonl"
+    def current_path(self, now: datetime | None = None) -> Path:
+        return self.directory / f"audit-{(now or datetime.now(UTC)):%Y-%m-%d}.jsonl"
 
-    def tail_seq(self) -> int:
-        """The seq of the last complete line of the newest file (0 when there is none)."""
-        files = audit_files(self.directory)
-        for path in reversed(files):
-            last = self._last_line(path)
-            if last is not None:
-                return _seq_of(last)
-        return 0
+    def tail_line(self) -> TailLine | None:
+        """The last non-blank line of the newest file that has one."""
+        for path in reversed(audit_files(self.directory)):
+            tail = self._last_line(path)
+            if tail is not None:
+                return tail
+        return None
 
     @staticmethod
-    def _last_line(path: Path) -> bytes | None:
+    def _last_line(path: Path) -> TailLine | None:
         with path.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            chunk = min(size, 1 << 16)
+            size = handle.seek(0, os.SEEK_END)
+            chunk = min(size, _TAIL_CHUNK)
             while True:
-                handle.seek(size - chunk)
+                start = size - chunk
+                handle.seek(start)
                 data = handle.read(chunk)
-                lines = [line for line in data.split(b"\n") if line.strip()]
-                if not lines:
-                    return None
-                if len(lines) > 1 or chunk == size:
-                    return lines[-1]
-                chunk = min(size, chunk * 4)
-
-    def cut_after(self, head_seq: int) -> int:
-        """Removes lines with seq > head_seq (their transaction never committed); returns how many."""
-        removed = 0
-        for path in reversed(audit_files(self.directory)):
-            data = path.read_bytes()
-            lines = data.split(b"\n")
-            keep: list[bytes] = []
-            for line in lines:
-                if line.strip() and _seq_of(line) > head_seq:
-                    removed += 1
+                body = data.rstrip(b"\r\n\t ")
+                if not body:
+                    if start == 0:
+                        return None
+                    chunk = min(size, chunk * 4)
                     continue
-                if line.strip():
-                    keep.append(line)
-            if len(keep) == len([line for line in lines if line.strip()]):
-                break
-            if keep:
-                tmp = path.with_suffix(".tmp")
-                tmp.write_bytes(b"\n".join(keep) + b"\n")
-                os.replace(tmp, path)
-            else:
-                path.unlink()
-        return removed
+                cut = body.rfind(b"\n")
+                if cut < 0 and start > 0:
+                    chunk = min(size, chunk * 4)  # the line began before this chunk
+                    continue
+                line = body[cut + 1 :]
+                return TailLine(path, start + cut + 1, line.rstrip(b"\r"), complete=data.endswith(b"\n"))
+
+    def cut(self, tail: TailLine, reason: str) -> None:
+        """Removes the tail line (and anything after it), keeping a copy in REMOVED_LINES."""
+        record = {
+            "removed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "reason": reason,
+            "file": tail.path.name,
+            "line": tail.line.decode("utf-8", "replace"),
+        }
+        fd = os.open(self.directory / REMOVED_LINES, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            _write_all(fd, msgspec.json.encode(record) + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fd = os.open(tail.path, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, tail.offset)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if tail.offset == 0:
+            tail.path.unlink()
+            _fsync_dir(self.directory)
 
     def append(self, lines: Sequence[bytes]) -> None:
-        """Appends whole lines and makes them durable before returning."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self._current()
-        created = not path.exists()
+        """Appends whole lines and makes them durable before returning. On failure the file
+        is cut back to where it was, so no partial line stays behind."""
         try:
+            if not self.directory.is_dir():
+                self.directory.mkdir(parents=True)
+            path = self.current_path()
+            created = not path.exists()
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
             try:
-                os.write(fd, b"".join(line + b"\n" for line in lines))
-                os.fsync(fd)
+                size = os.fstat(fd).st_size
+                try:
+                    _write_all(fd, b"".join(line + b"\n" for line in lines))
+                    os.fsync(fd)
+                except OSError:
+                    try:
+                        os.ftruncate(fd, size)
+                        os.fsync(fd)
+                    except OSError:
+                        pass  # the next append finds the torn line and cuts it
+                    raise
             finally:
                 os.close(fd)
             if created:
-                dir_fd = os.open(self.directory, os.O_RDONLY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
+                _fsync_dir(self.directory)
         except OSError as exc:
             raise AuditFileError(exc.errno, f"cannot append to the audit file: {exc.strerror}") from None

@@ -18,6 +18,10 @@ class AuditSigner(Protocol):
 
     def public_keys(self) -> dict[str, bytes]: ...
 
+    def public_key_for(self, key_id: str) -> bytes | None:
+        """The public key of a key that signed through this signer, without a token call."""
+        ...
+
     @property
     def degraded(self) -> bool: ...
 
@@ -48,6 +52,9 @@ class FileSigner:
     def public_keys(self) -> dict[str, bytes]:
         return {self.key_id: self.public_key}
 
+    def public_key_for(self, key_id: str) -> bytes | None:
+        return self.public_key if key_id == self.key_id else None
+
     @property
     def degraded(self) -> bool:
         return False
@@ -59,6 +66,7 @@ class HsmAuditSigner:
 
     def __init__(self, failover: FailoverSigner) -> None:
         self.failover = failover
+        self._signed_with: dict[str, bytes] = {}
 
     def seal(self, build: Callable[[str], bytes]) -> bytes:
         built: dict[str, bytes] = {}
@@ -68,10 +76,14 @@ class HsmAuditSigner:
             return _core.audit_entry_hash(built["entry"]).encode("ascii")
 
         _message, result = self.failover.sign_built(message_for)
+        self._signed_with[result.key_id] = result.public_key
         return _core.audit_seal_entry(built["entry"], result.signature)
 
     def public_keys(self) -> dict[str, bytes]:
-        return dict(self.failover.public_keys())
+        return {**self._signed_with, **self.failover.public_keys()}
+
+    def public_key_for(self, key_id: str) -> bytes | None:
+        return self._signed_with.get(key_id)
 
     @property
     def degraded(self) -> bool:

@@ -18,6 +18,8 @@ from pacai.identity.passwords import Passwords
 from pacai.identity.sessions import SessionService
 from pacai.identity.store import MemoryHotStore
 from pacai.identity.users import UserService
+from pacai.license.cli import server_serial
+from pacai.license.service import LicenseService, load_vendor_keys
 from pacai.settings import Settings
 
 DEMO_USERS = (
@@ -44,7 +46,19 @@ async def user_service(settings: Settings, url: str) -> AsyncIterator[UserServic
             access_ttl=settings.auth.access_ttl,
             leeway=settings.auth.leeway,
         )
-        yield UserService(cli.db, Passwords(settings.auth), sessions, cli.events, registration_open=True)
+        users = UserService(cli.db, Passwords(settings.auth), sessions, cli.events, registration_open=True)
+        # The command line creates users under the same licence seats as the API.
+        serial = server_serial(settings, None) if settings.license.enforce else None
+        licence = LicenseService(
+            cli.db,
+            MemoryBus(),
+            cli.events,
+            load_vendor_keys(settings.license.public_key_files),
+            enforce=settings.license.enforce,
+            hardware_serial=lambda: serial,
+        )
+        users.seat_check = licence.check_seats
+        yield users
 
 
 def _run_or_explain(run: Callable[[str], Coroutine[Any, Any, int]], url: str) -> int:

@@ -135,7 +135,9 @@ class UserService:
 
         Unknown emails verify against a dummy hash, so all three failures take as long.
         """
-        row = await self.db.fetch_one("SELECT * FROM users WHERE email = %s", (normalize_email(email),))
+        email = normalize_email(email)
+        # PostgreSQL text cannot hold NUL: such an address names no account (and must not be a 500).
+        row = None if "\x00" in email else await self.db.fetch_one("SELECT * FROM users WHERE email = %s", (email,))
         ok = await self.passwords.verify(row["password_hash"] if row else None, password)
         if row is None or not ok or row["disabled"]:
             return None

@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
 
 from pacai import _core
+from pacai.settings import Settings
+
+
+def _input_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A file that cannot be read or written, or a malformed key, is a usage error (exit 2)
+    with one line, not a traceback (exit 1 is kept for "does not verify")."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"pacai: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        except _core.SignatureError as exc:
+            print(f"pacai: {exc}", file=sys.stderr)
+            return 2
+
+    return run
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -41,6 +63,24 @@ def _hsm_signer(label: str) -> object:
         print("pacai: set PACAI_HSM_MODULE, PACAI_HSM_TOKEN and PACAI_HSM_PIN (or _PIN_FILE)", file=sys.stderr)
         raise SystemExit(2)
     return HsmSigner(hsm_config(settings.hsm.primary, label))
+
+
+def server_serial(settings: Settings, given: str | None) -> str | None:
+    """The serial a hardware-bound licence is checked against: --hardware-serial, else the
+    serial of the configured primary HSM token (what a running server uses)."""
+    if given is not None or settings.hsm.primary is None:
+        return given
+    from pacai.audit.wiring import hsm_config
+    from pacai.hsm.signer import HsmError, HsmSigner
+
+    signer = HsmSigner(hsm_config(settings.hsm.primary, settings.hsm.audit_key_label))
+    try:
+        return signer.token_serial()
+    except HsmError as exc:
+        print(f"pacai: cannot read the HSM token serial ({exc}); a bound licence will not match", file=sys.stderr)
+        return None
+    finally:
+        signer.close()
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
@@ -116,6 +156,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 
     settings = settings_or_exit()
     document = Path(args.file).read_bytes().strip()
+    serial = server_serial(settings, args.hardware_serial)
 
     async def run(url: str) -> int:
         async with cli_context(settings, url) as cli:
@@ -125,7 +166,7 @@ def cmd_install(args: argparse.Namespace) -> int:
                 cli.events,
                 load_vendor_keys(settings.license.public_key_files),
                 enforce=True,
-                hardware_serial=lambda: args.hardware_serial,
+                hardware_serial=lambda: serial,
             )
             try:
                 view = await service.install(document, actor_id=None, ip=None, request_id=None)
@@ -139,7 +180,7 @@ def cmd_install(args: argparse.Namespace) -> int:
         return asyncio.run(run(url))
 
 
-def cmd_status(_args: argparse.Namespace) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
     from pacai.bus import MemoryBus
     from pacai.cli import database_url, settings_or_exit
     from pacai.db.database import Database
@@ -147,6 +188,7 @@ def cmd_status(_args: argparse.Namespace) -> int:
     from pacai.license.service import LicenseService, load_vendor_keys
 
     settings = settings_or_exit()
+    serial = server_serial(settings, args.hardware_serial)
 
     async def run(url: str) -> int:
         db = Database(url, settings.database)
@@ -158,7 +200,7 @@ def cmd_status(_args: argparse.Namespace) -> int:
                 EventSink(),
                 load_vendor_keys(settings.license.public_key_files),
                 enforce=True,
-                hardware_serial=lambda: None,
+                hardware_serial=lambda: serial,
             )
             view = await service.view()
         finally:
@@ -231,26 +273,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     issue.add_argument("--key-file", help="PKCS#8 Ed25519 private key of the vendor")
     issue.add_argument("--hsm-label", help="sign with this key label in the PACAI_HSM_* token")
     issue.add_argument("--out", required=True)
-    issue.set_defaults(handler=cmd_issue)
+    issue.set_defaults(handler=_input_errors(cmd_issue))
 
     verify = lic.add_parser("verify", help="verify a licence offline; exit 1 unless valid or in grace")
     verify.add_argument("file")
     verify.add_argument("--public-key", action="append")
     verify.add_argument("--hardware-serial", default=None)
-    verify.set_defaults(handler=cmd_verify)
+    verify.set_defaults(handler=_input_errors(cmd_verify))
 
     install = lic.add_parser("install", help="install a licence into the database (audited)")
     install.add_argument("file")
-    install.add_argument("--hardware-serial", default=None, help="serial of the server's HSM token, if bound")
-    install.set_defaults(handler=cmd_install)
+    install.add_argument(
+        "--hardware-serial", default=None, help="serial of the server's HSM token (default: the configured PACAI_HSM_*)"
+    )
+    install.set_defaults(handler=_input_errors(cmd_install))
 
-    lic.add_parser("status", help="the installed licence").set_defaults(handler=cmd_status)
+    status = lic.add_parser("status", help="the installed licence; exit 1 unless valid or in grace")
+    status.add_argument(
+        "--hardware-serial", default=None, help="serial of the server's HSM token (default: the configured PACAI_HSM_*)"
+    )
+    status.set_defaults(handler=_input_errors(cmd_status))
 
     hsm = sub.add_parser("hsm", help="the PKCS#11 token").add_subparsers(dest="hsm_command", required=True)
     keygen = hsm.add_parser("keygen", help="generate a non-extractable Ed25519 key pair in the token")
     keygen.add_argument("--label", required=True)
     keygen.add_argument("--public-out", help="write the public key (PEM) here")
-    keygen.set_defaults(handler=cmd_hsm_keygen)
+    keygen.set_defaults(handler=_input_errors(cmd_hsm_keygen))
     info = hsm.add_parser("info", help="token identity, Ed25519 support and the key id of a label")
     info.add_argument("--label", default="pacai-audit")
-    info.set_defaults(handler=cmd_hsm_info)
+    info.set_defaults(handler=_input_errors(cmd_hsm_info))
