@@ -14,7 +14,7 @@ import msgspec
 import pytest
 
 from pacai import _core
-from pacai.license.cli import _server_serial
+from pacai.license.cli import server_serial
 from pacai.license.service import USABLE, LicenseService, LicenseView, load_vendor_keys
 from pacai.settings import load_settings
 
@@ -55,20 +55,20 @@ def test_vendor_keys_are_read_by_key_id(tmp_path: Path) -> None:
 
 def test_the_serial_comes_from_the_flag_or_the_configured_token() -> None:
     plain = load_settings({"PACAI_ENV": "test"})
-    assert _server_serial(plain, None) is None
-    assert _server_serial(plain, "abc123") == "abc123"
+    assert server_serial(plain, None) is None
+    assert server_serial(plain, "abc123") == "abc123"
     # With a token configured that cannot be reached, the flag still wins and no call is made.
     with_hsm = load_settings(
         {"PACAI_ENV": "test", "PACAI_HSM_MODULE": "/nonexistent.so", "PACAI_HSM_TOKEN": "t", "PACAI_HSM_PIN": "1"}
     )
-    assert _server_serial(with_hsm, "given") == "given"
+    assert server_serial(with_hsm, "given") == "given"
 
 
 def test_an_unreachable_token_gives_no_serial(capsys: pytest.CaptureFixture[str]) -> None:
     settings = load_settings(
         {"PACAI_ENV": "test", "PACAI_HSM_MODULE": "/nonexistent.so", "PACAI_HSM_TOKEN": "t", "PACAI_HSM_PIN": "93817"}
     )
-    assert _server_serial(settings, None) is None
+    assert server_serial(settings, None) is None
     err = capsys.readouterr().err
     assert "cannot read the HSM token serial" in err and "93817" not in err
 
