@@ -226,8 +226,15 @@ async def _token_serial(hsm: FailoverSigner | None) -> str | None:
         return None
 
 
+HSM_PROBE_SECONDS = 5.0
+
+
 def _hsm_check(hsm: FailoverSigner) -> HealthCheck:
-    async def check() -> CheckResult:
+    """A real signature, at most every few seconds: /v5/health is public and unlimited, and
+    must not let anyone make the token sign on demand."""
+    last: list[tuple[float, CheckResult]] = []
+
+    async def probe() -> CheckResult:
         try:
             await asyncio.to_thread(hsm.sign, b"pacai health probe")
         except Exception:  # noqa: BLE001 - no token can sign
@@ -235,6 +242,12 @@ def _hsm_check(hsm: FailoverSigner) -> HealthCheck:
         if hsm.degraded:
             return CheckResult(status="degraded", detail={"signing": "fallback token"})
         return CheckResult(status="ok", detail={"signing": "primary token"})
+
+    async def check() -> CheckResult:
+        now = time.monotonic()
+        if not last or now - last[0][0] >= HSM_PROBE_SECONDS:
+            last[:] = [(now, await probe())]
+        return last[0][1]
 
     return check
 

@@ -1,6 +1,6 @@
 //! Ed25519 keys: parsing, key ids, signing and strict verification.
 
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePublicKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
@@ -54,13 +54,24 @@ pub fn parse_private_key(data: &[u8]) -> Result<SigningKey, SignError> {
 
 /// A PKCS#8 PEM private key for a 32-byte seed. The seed must come from a CSPRNG (the
 /// caller's `os.urandom`): the core itself draws no randomness.
+///
+/// Written as PKCS#8 v1 (RFC 8410 §7: the seed only, no embedded public key), the form
+/// OpenSSL, `cryptography` and HSM import tools read; dalek's own encoder writes v2.
 pub fn private_key_pem_from_seed(seed: &[u8]) -> Result<String, SignError> {
+    use base64::Engine as _;
+
     let seed = <[u8; 32]>::try_from(seed)
         .map_err(|_| SignError::Argument("an Ed25519 seed is exactly 32 bytes".into()))?;
-    SigningKey::from_bytes(&seed)
-        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .map(|pem| pem.to_string())
-        .map_err(|_| SignError::Key("cannot encode the key as PKCS#8".into()))
+    // SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING seed } }
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend_from_slice(&seed);
+    let body = base64::engine::general_purpose::STANDARD.encode(&der);
+    Ok(format!(
+        "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+    ))
 }
 
 /// The PEM SubjectPublicKeyInfo of a public key (any accepted encoding).
