@@ -244,8 +244,12 @@ def _hsm_check(hsm: FailoverSigner) -> HealthCheck:
         return CheckResult(status="ok", detail={"signing": "primary token"})
 
     async def check() -> CheckResult:
+        # What real signing calls just met is reported at once; an idle signer is probed.
+        if not hsm.available:
+            return CheckResult(status="down", detail={"signing": "unavailable"})
         now = time.monotonic()
-        if not last or now - last[0][0] >= HSM_PROBE_SECONDS:
+        stale = not last or now - last[0][0] >= HSM_PROBE_SECONDS
+        if stale or (hsm.degraded and last[0][1].status == "ok"):
             last[:] = [(now, await probe())]
         return last[0][1]
 
