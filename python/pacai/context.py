@@ -126,8 +126,8 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
         stack.push_async_callback(bus.close)
 
         events = EventSink()
-        audit = await attach_audit(settings, db, events)
         hsm = await _hsm_signer(settings)
+        audit = await attach_audit(settings, db, events, hsm)
         jwt_hsm = None
         if settings.auth.algorithm == "EdDSA" and settings.auth.signer == "hsm":
             jwt_hsm = await asyncio.to_thread(failover_signer, settings, settings.hsm.jwt_key_label)
@@ -221,8 +221,9 @@ async def _token_serial(hsm: FailoverSigner | None) -> str | None:
         return None
     try:
         return await asyncio.to_thread(hsm.primary.token_serial)
-    except Exception:  # noqa: BLE001 - without a serial a hardware-bound licence is a mismatch
-        log.warning("cannot read the HSM token serial")
+    except Exception as exc:  # noqa: BLE001 - without a serial a hardware-bound licence is a mismatch
+        # HSM errors name the token and the PKCS#11 error class, never a PIN.
+        log.warning("cannot read the HSM token serial", error=str(exc))
         return None
 
 

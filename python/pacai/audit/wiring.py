@@ -31,9 +31,11 @@ def failover_signer(settings: Settings, key_label: str) -> FailoverSigner:
     return FailoverSigner(primary, fallback)
 
 
-def audit_signer(settings: Settings) -> AuditSigner:
+def audit_signer(settings: Settings, hsm: FailoverSigner | None = None) -> AuditSigner:
+    """`hsm`, when given, is the process's audit-key token pair: sharing it means the health
+    check sees every failure the audit writer meets."""
     if settings.audit.signer == "hsm":
-        return HsmAuditSigner(failover_signer(settings, settings.hsm.audit_key_label))
+        return HsmAuditSigner(hsm or failover_signer(settings, settings.hsm.audit_key_label))
     path = settings.audit.key_file
     if path is None:
         # Development and test only: production refuses to start without a key (settings).
@@ -44,7 +46,9 @@ def audit_signer(settings: Settings) -> AuditSigner:
     return FileSigner.from_file(path)
 
 
-async def attach_audit(settings: Settings, db: Database, events: EventSink) -> AuditLog:
-    audit = AuditLog(db, audit_signer(settings), settings.server.data_dir)
+async def attach_audit(
+    settings: Settings, db: Database, events: EventSink, hsm: FailoverSigner | None = None
+) -> AuditLog:
+    audit = AuditLog(db, audit_signer(settings, hsm), settings.server.data_dir)
     events.add_writer(audit.write)
     return audit
