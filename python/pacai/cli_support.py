@@ -4,10 +4,15 @@ line is recorded exactly as it would be through the API."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import argparse
+import functools
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+from pacai import _core
 from pacai.audit.wiring import attach_audit
 from pacai.db.database import Database
 from pacai.events import EventSink
@@ -31,3 +36,35 @@ async def cli_context(settings: Settings, url: str) -> AsyncIterator[CliContext]
         yield CliContext(settings=settings, db=db, events=events)
     finally:
         await db.close()
+
+
+def input_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A file that cannot be read or written, or a malformed key, is a usage error (exit 2)
+    with one line, not a traceback (exit 1 is kept for "does not verify")."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"pacai: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        except _core.SignatureError as exc:
+            print(f"pacai: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def load_public_keys(paths: Sequence[str | Path] | None) -> dict[str, bytes]:
+    """Trusted Ed25519 public keys by key id, from PEM/DER/raw public keys or private keys."""
+    keys: dict[str, bytes] = {}
+    for path in paths or []:
+        raw = Path(path).read_bytes()
+        try:
+            public = _core.ed25519_public_key(raw)
+        except ValueError:
+            public = _core.ed25519_public_key_from_private(raw)
+        keys[_core.ed25519_key_id(public)] = public
+    return keys

@@ -42,35 +42,6 @@ struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
 
-fn write_string(s: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        // Bytes of multi-byte UTF-8 sequences are >= 0x80 and never need escaping.
-        let short: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x00..=0x1f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-        if short.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.extend_from_slice(short);
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
-    out.push(b'"');
-}
-
 fn write_u64(v: u64, out: &mut Vec<u8>) -> Result<(), Error> {
     if v > MAX_SAFE_INTEGER {
         return Err(Error(format!("number {v} cannot be represented exactly")));
@@ -143,11 +114,11 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
         let mut buf = [0u8; 4];
-        write_string(v.encode_utf8(&mut buf), self.out);
+        crate::canonical::write_string(v.encode_utf8(&mut buf), self.out);
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        write_string(v, self.out);
+        crate::canonical::write_string(v, self.out);
         Ok(())
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
@@ -325,7 +296,7 @@ impl Object<'_, '_> {
             if i > 0 {
                 out.push(b',');
             }
-            write_string(key, out);
+            crate::canonical::write_string(key, out);
             out.push(b':');
             out.extend_from_slice(self.buf.get(range.clone()).unwrap_or_default());
         }

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -14,25 +12,7 @@ import msgspec
 from pacai import _core
 from pacai.audit.files import audit_files, read_entries
 from pacai.audit.signer import generate_key_file
-
-
-def _input_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """A file that cannot be read or written, or a malformed key, is a usage error (exit 2)
-    with one line, not a traceback (exit 1 is kept for "does not verify")."""
-
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            print(f"pacai: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        except _core.SignatureError as exc:
-            print(f"pacai: {exc}", file=sys.stderr)
-            return 2
-
-    return run
+from pacai.cli_support import input_errors, load_public_keys
 
 
 def _file_inputs(paths: list[str]) -> list[Path]:
@@ -52,21 +32,9 @@ def _report(report: dict[str, object], source: str) -> int:
     return 0 if ok else 1
 
 
-def _trusted_keys(paths: list[str] | None) -> dict[str, bytes]:
-    keys: dict[str, bytes] = {}
-    for key_path in paths or []:
-        raw = Path(key_path).read_bytes()
-        try:
-            public = _core.ed25519_public_key(raw)
-        except ValueError:
-            public = _core.ed25519_public_key_from_private(raw)
-        keys[_core.ed25519_key_id(public)] = public
-    return keys
-
-
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     try:
-        keys = _trusted_keys(args.public_key)
+        keys = load_public_keys(args.public_key)
     except (OSError, ValueError) as exc:
         print(f"pacai: cannot read a public key: {exc}", file=sys.stderr)
         return 2
@@ -139,10 +107,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--head-hash", help="a head hash recorded earlier (GET /v5/audit/verify): entries cut after it are reported"
     )
     verify.add_argument("--partial", action="store_true", help="the files may start after seq 1 (older files archived)")
-    verify.set_defaults(handler=_input_errors(cmd_audit_verify))
+    verify.set_defaults(handler=input_errors(cmd_audit_verify))
 
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
     generate = keys.add_parser("generate", help="a new Ed25519 private key (PKCS#8 PEM, mode 0600)")
     generate.add_argument("--out", required=True)
     generate.add_argument("--public-out", help="also write the public key (PEM) here")
-    generate.set_defaults(handler=_input_errors(cmd_keys_generate))
+    generate.set_defaults(handler=input_errors(cmd_keys_generate))

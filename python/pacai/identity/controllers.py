@@ -11,6 +11,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from pacai.context import Ctx
+from pacai.db.database import Row
 from pacai.http.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page, decode_cursor, encode_cursor
 from pacai.http.problems import ProblemError
 from pacai.identity.auth import admin_guard
@@ -49,6 +50,25 @@ def failed_login_subject(typed: str) -> str:
     return f"email:{email}"
 
 
+async def _tokens_for(ctx: Ctx, user: Row, session_id: str, refresh: str, session_expires: datetime) -> TokenResponse:
+    """The answer of login and refresh (CONTRACT §3.3): a new access token for the session."""
+    token, expires_in = await ctx.tokens.issue_async(
+        user_id=str(user["id"]),
+        session_id=session_id,
+        tier=user["tier"],
+        role=user["role"],
+        session_expires_at=int(session_expires.timestamp()),
+    )
+    return TokenResponse(
+        access_token=token,
+        token_type="Bearer",  # noqa: S106 - the scheme name, not a secret
+        expires_in=expires_in,
+        refresh_token=refresh,
+        session_id=session_id,
+        user=user_view(user),
+    )
+
+
 LOGIN_FAILED = "The email or password is wrong, or the account is disabled."
 
 
@@ -79,21 +99,7 @@ class AuthController(Controller):
         sid, refresh, expires_at = await ctx.sessions.create(
             user, client_ip=_ip(request), user_agent=request.headers.get("user-agent"), request_id=_rid(request)
         )
-        token, expires_in = await ctx.tokens.issue_async(
-            user_id=str(user["id"]),
-            session_id=sid,
-            tier=user["tier"],
-            role=user["role"],
-            session_expires_at=int(expires_at.timestamp()),
-        )
-        return TokenResponse(
-            access_token=token,
-            token_type="Bearer",  # noqa: S106 - the scheme name, not a secret
-            expires_in=expires_in,
-            refresh_token=refresh,
-            session_id=sid,
-            user=user_view(user),
-        )
+        return await _tokens_for(ctx, user, sid, refresh, expires_at)
 
     @post("/refresh", status_code=200, opt={"public": True})
     async def refresh(self, data: RefreshRequest, ctx: Ctx, request: Request[Any, Any, Any]) -> TokenResponse:
@@ -103,22 +109,7 @@ class AuthController(Controller):
         user = await ctx.users.get(str(session["user_id"]))
         if user is None or user["disabled"]:
             raise unauthorized("The refresh token is not valid.")
-        sid = str(session["id"])
-        token, expires_in = await ctx.tokens.issue_async(
-            user_id=str(user["id"]),
-            session_id=sid,
-            tier=user["tier"],
-            role=user["role"],
-            session_expires_at=int(session["expires_at"].timestamp()),
-        )
-        return TokenResponse(
-            access_token=token,
-            token_type="Bearer",  # noqa: S106 - the scheme name, not a secret
-            expires_in=expires_in,
-            refresh_token=new_refresh,
-            session_id=sid,
-            user=user_view(user),
-        )
+        return await _tokens_for(ctx, user, str(session["id"]), new_refresh, session["expires_at"])
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT)
     async def logout(self, principal: CurrentPrincipal, ctx: Ctx, request: Request[Any, Any, Any]) -> None:

@@ -4,53 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
 
 from pacai import _core
+from pacai.cli_support import input_errors, load_public_keys
 from pacai.settings import Settings
-
-
-def _input_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """A file that cannot be read or written, or a malformed key, is a usage error (exit 2)
-    with one line, not a traceback (exit 1 is kept for "does not verify")."""
-
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            print(f"pacai: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        except _core.SignatureError as exc:
-            print(f"pacai: {exc}", file=sys.stderr)
-            return 2
-
-    return run
 
 
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _public_keys(paths: list[str] | None) -> dict[str, bytes]:
-    keys: dict[str, bytes] = {}
-    for path in paths or []:
-        raw = Path(path).read_bytes()
-        try:
-            public = _core.ed25519_public_key(raw)
-        except ValueError:
-            public = _core.ed25519_public_key_from_private(raw)
-        keys[_core.ed25519_key_id(public)] = public
-    return keys
 
 
 def _hsm_signer(label: str) -> object:
@@ -128,9 +96,9 @@ def cmd_issue(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from pacai.settings import load_settings
 
-    keys = _public_keys(args.public_key)
+    keys = load_public_keys(args.public_key)
     if not keys:
-        keys = _public_keys([str(p) for p in load_settings().license.public_key_files])
+        keys = load_public_keys([str(p) for p in load_settings().license.public_key_files])
     if not keys:
         print("pacai: give the vendor key with --public-key (or PACAI_LICENSE_PUBLIC_KEYS)", file=sys.stderr)
         return 2
@@ -273,32 +241,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     issue.add_argument("--key-file", help="PKCS#8 Ed25519 private key of the vendor")
     issue.add_argument("--hsm-label", help="sign with this key label in the PACAI_HSM_* token")
     issue.add_argument("--out", required=True)
-    issue.set_defaults(handler=_input_errors(cmd_issue))
+    issue.set_defaults(handler=input_errors(cmd_issue))
 
     verify = lic.add_parser("verify", help="verify a licence offline; exit 1 unless valid or in grace")
     verify.add_argument("file")
     verify.add_argument("--public-key", action="append")
     verify.add_argument("--hardware-serial", default=None)
-    verify.set_defaults(handler=_input_errors(cmd_verify))
+    verify.set_defaults(handler=input_errors(cmd_verify))
 
     install = lic.add_parser("install", help="install a licence into the database (audited)")
     install.add_argument("file")
     install.add_argument(
         "--hardware-serial", default=None, help="serial of the server's HSM token (default: the configured PACAI_HSM_*)"
     )
-    install.set_defaults(handler=_input_errors(cmd_install))
+    install.set_defaults(handler=input_errors(cmd_install))
 
     status = lic.add_parser("status", help="the installed licence; exit 1 unless valid or in grace")
     status.add_argument(
         "--hardware-serial", default=None, help="serial of the server's HSM token (default: the configured PACAI_HSM_*)"
     )
-    status.set_defaults(handler=_input_errors(cmd_status))
+    status.set_defaults(handler=input_errors(cmd_status))
 
     hsm = sub.add_parser("hsm", help="the PKCS#11 token").add_subparsers(dest="hsm_command", required=True)
     keygen = hsm.add_parser("keygen", help="generate a non-extractable Ed25519 key pair in the token")
     keygen.add_argument("--label", required=True)
     keygen.add_argument("--public-out", help="write the public key (PEM) here")
-    keygen.set_defaults(handler=_input_errors(cmd_hsm_keygen))
+    keygen.set_defaults(handler=input_errors(cmd_hsm_keygen))
     info = hsm.add_parser("info", help="token identity, Ed25519 support and the key id of a label")
     info.add_argument("--label", default="pacai-audit")
-    info.set_defaults(handler=_input_errors(cmd_hsm_info))
+    info.set_defaults(handler=input_errors(cmd_hsm_info))
