@@ -208,11 +208,18 @@ class SessionService:
                     data={"reason": reason, "user_id": user_id},
                     conn=conn,
                 )
-        await self.store.put_session(sid, SessionMark(None, 0, True), self.revoked_mark_ttl)
         if row is None:
+            # Not active (already revoked or unknown): make sure the hot store agrees anyway.
+            await self.store.put_session(sid, SessionMark(None, 0, True), self.revoked_mark_ttl)
             return None
-        await self.bus.publish(SESSIONS_CHANNEL, {"type": "revoked", "session_id": sid, "user_id": user_id})
+        await self._announce_revoked(sid, user_id)
         return user_id
+
+    async def _announce_revoked(self, sid: str, user_id: str) -> None:
+        """After the revocation committed: every instance refuses the session from now on,
+        and its WebSockets close (CONTRACT §6.6)."""
+        await self.store.put_session(sid, SessionMark(None, 0, True), self.revoked_mark_ttl)
+        await self.bus.publish(SESSIONS_CHANNEL, {"type": "revoked", "session_id": sid, "user_id": user_id})
 
     async def revoke_all(
         self, user_id: str, *, reason: str, actor_id: str | None, request_id: str | None, ip: str | None
@@ -235,9 +242,7 @@ class SessionService:
                     conn=conn,
                 )
         for row in rows:
-            sid = str(row["id"])
-            await self.store.put_session(sid, SessionMark(None, 0, True), self.revoked_mark_ttl)
-            await self.bus.publish(SESSIONS_CHANNEL, {"type": "revoked", "session_id": sid, "user_id": user_id})
+            await self._announce_revoked(str(row["id"]), user_id)
         return len(rows)
 
     async def check(self, claims: dict[str, Any]) -> Principal:
