@@ -15,8 +15,9 @@ SERVER_PID=""
 log() { printf 'prove-runtime: %s\n' "$*" >&2; }
 
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
+  # runuser does not pass SIGTERM on: stop the server processes themselves.
+  pkill -TERM -f "$WORK/venv/bin/pacai serve" 2>/dev/null || true
+  if [ -n "$SERVER_PID" ]; then
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   "$ROOT/.venv/bin/python" - "$ADMIN_URL" "$DB" <<'PY' || true
