@@ -6,7 +6,8 @@ with it out of the way, on the same machine and the same warm server.
 
 A lifetime user signs in; PACAI_RATE_LIMITS raises every budget to the maximum so no request is
 refused (the script checks wrk saw no non-2xx answer). Rounds alternate "limiter" and "no
-limiter" (`ctx.limits.enforce` replaced by a no-op: bench-only code) so that load from other
+limiter" (`ctx.limits.enforce` replaced by a no-op and, with Redis, the combined session+limit
+script by the plain session lookup: bench-only code) so that load from other
 processes falls on both alike; the ratios are taken per round (both modes back to back) and
 their median printed.
 Wall-clock throughput on a shared 2-core machine moves with everyone else's load, so the script
@@ -176,10 +177,15 @@ class LimiterSwitch:
         async def no_limit(_scope: Any, _principal: Any, _opt: Any) -> None:
             return None
 
+        async def session_only(_scope: Any, _claims: Any, _opt: Any, _store: Any) -> None:
+            return None  # with Redis: the plain session lookup instead of the combined script
+
         self.limits.enforce = no_limit
+        self.limits.authorize = session_only
 
     def on(self) -> None:
         self.limits.__dict__.pop("enforce", None)
+        self.limits.__dict__.pop("authorize", None)
 
 
 def run_wrk(url: str, token: str, duration: int, connections: int) -> WrkResult:

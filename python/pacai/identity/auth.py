@@ -15,6 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from pacai.http.problems import ProblemError
 from pacai.identity.sessions import Principal, unauthorized
+from pacai.identity.store import RedisHotStore
 from pacai.identity.tokens import TokenError
 
 if TYPE_CHECKING:
@@ -45,6 +46,25 @@ async def authenticate(ctx: AppContext, token: str | None) -> Principal:
     return await ctx.sessions.check(claims)
 
 
+async def authenticate_and_limit(ctx: AppContext, scope: Scope, opt: dict[str, Any]) -> tuple[Principal, bool]:
+    """The principal, and whether its budget was already spent: with Redis, one script
+    checks the session and decides the limit in a single round trip."""
+    token = bearer_token(scope)
+    if token is None:
+        raise ProblemError(
+            401, "Authentication is required.", code="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+        )
+    try:
+        claims = ctx.tokens.verify(token)
+    except TokenError:
+        raise unauthorized() from None
+    if isinstance(ctx.store, RedisHotStore):
+        principal = await ctx.limits.authorize(scope, claims, opt, ctx.store)
+        if principal is not None:
+            return principal, True
+    return await ctx.sessions.check(claims), False
+
+
 class AuthMiddleware:
     """Litestar middleware: runs for every matched HTTP route."""
 
@@ -58,9 +78,11 @@ class AuthMiddleware:
             # A plain OPTIONS (the Allow list) reveals nothing; preflights never get here.
             public = scope["method"] == "OPTIONS" or bool(handler is not None and handler.opt.get("public"))
             principal: Principal | None = None
+            opt = handler.opt if handler is not None else {}
+            limited = False
             if not public:
                 try:
-                    principal = await authenticate(ctx, bearer_token(scope))
+                    principal, limited = await authenticate_and_limit(ctx, scope, opt)
                 except ProblemError as exc:
                     if exc.status == 401:
                         # Refused credentials make an anonymous request: it spends the client's
@@ -70,10 +92,10 @@ class AuthMiddleware:
                 state = scope.setdefault("state", {})
                 state["principal"] = principal
                 state["user_id"] = principal.user_id
-            opt = handler.opt if handler is not None else {}
             if opt.get("licensed"):
                 await ctx.license.require(principal)
-            await ctx.limits.enforce(scope, principal, opt)
+            if not limited:
+                await ctx.limits.enforce(scope, principal, opt)
         await self.app(scope, receive, send)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,7 @@ from pacai.identity.schemas import (
     UserEnvelope,
 )
 from pacai.identity.sessions import CurrentPrincipal, unauthorized
-from pacai.identity.users import check_email, normalize_email, user_view
+from pacai.identity.users import email_subject, user_view
 
 
 def _ip(request: Request[Any, Any, Any]) -> str | None:
@@ -37,17 +36,6 @@ def _ip(request: Request[Any, Any, Any]) -> str | None:
 
 def _rid(request: Request[Any, Any, Any]) -> str | None:
     return request.scope.get("state", {}).get("request_id")
-
-
-def failed_login_subject(typed: str) -> str:
-    """The attempted account, for the audit log. Only something shaped like an address is
-    kept in clear: a password typed into the email field must not land in the log."""
-    email = normalize_email(typed)
-    try:
-        check_email(email)
-    except ProblemError:
-        return "email:sha256:" + hashlib.sha256(email.encode()).hexdigest()[:16]
-    return f"email:{email}"
 
 
 async def _tokens_for(ctx: Ctx, user: Row, session_id: str, refresh: str, session_expires: datetime) -> TokenResponse:
@@ -93,7 +81,7 @@ class AuthController(Controller):
                 "auth.login.failed",
                 ip=_ip(request),
                 request_id=_rid(request),
-                subject=failed_login_subject(data.email),
+                subject=email_subject(data.email),
             )
             raise ProblemError(401, LOGIN_FAILED, code="invalid_credentials", headers={"WWW-Authenticate": "Bearer"})
         sid, refresh, expires_at = await ctx.sessions.create(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -37,6 +38,17 @@ def check_email(email: str) -> None:
             code="validation_failed",
             errors=[FieldError("email", "must be an email address of at most 254 characters")],
         )
+
+
+def email_subject(typed: str) -> str:
+    """An attempted account as the audit log names it. Only something shaped like an
+    address is kept in clear: a password typed into the email field must not land there."""
+    email = normalize_email(typed)
+    try:
+        check_email(email)
+    except ProblemError:
+        return "email:sha256:" + hashlib.sha256(email.encode()).hexdigest()[:16]
+    return f"email:{email}"
 
 
 def check_password(password: str) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "MemoryLimiter",
     "RateDecision",
     "RedisLimiter",
+    "SessionVerdict",
     "headers_for",
     "retry_after_header",
 ]
@@ -105,48 +106,119 @@ class MemoryLimiter:
 # ARGV[1] limit per minute, ARGV[2] cost (both validated by the caller).
 # Reply: {session (-1 not checked, 0 missing, 1 present), allowed (0/1), remaining,
 #         retry_after_us, reset_after_us}. A missing session or a refusal spends nothing.
-_GCRA_SCRIPT: Final = """
-local limit = tonumber(ARGV[1])
-local cost = tonumber(ARGV[2])
-local interval = math.ceil(60000000 / limit)
-local window = limit * interval
+# One GCRA decision as a Lua function, shared by both scripts below. It returns
+# {allowed (0/1), remaining, retry_after_us, reset_after_us}; `spend` false (a missing
+# session) or a refusal spends nothing.
+_GCRA_FUNCTION: Final = """
+local function gcra(key, limit, cost, now, spend)
+  local interval = math.ceil(60000000 / limit)
+  local window = limit * interval
+  local tat = tonumber(redis.call('GET', key)) or now
+  if tat < now then
+    tat = now
+  end
+  local debt = tat - now
+  local new_debt = debt + cost * interval
+  if spend and new_debt <= window then
+    redis.call('SET', key, string.format('%d', now + new_debt), 'PX', math.ceil(new_debt / 1000))
+    local remaining = math.floor((window - new_debt) / interval)
+    local retry = 0
+    if remaining < cost then
+      retry = new_debt + cost * interval - window
+    end
+    return {1, remaining, retry, new_debt}
+  end
+  local remaining = math.floor((window - debt) / interval)
+  if remaining < 0 then
+    remaining = 0
+  elseif remaining > limit then
+    remaining = limit
+  end
+  local retry = new_debt - window
+  if retry < 0 then
+    retry = 0
+  end
+  return {0, remaining, retry, debt}
+end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+"""
+
+_GCRA_SCRIPT: Final = (
+    _GCRA_FUNCTION
+    + """
 local session = -1
 if #KEYS > 1 then
   session = redis.call('EXISTS', KEYS[2])
 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then
-  tat = now
-end
-local debt = tat - now
-local new_debt = debt + cost * interval
-if session ~= 0 and new_debt <= window then
-  redis.call('SET', KEYS[1], string.format('%d', now + new_debt),
-             'PX', math.ceil(new_debt / 1000))
-  local remaining = math.floor((window - new_debt) / interval)
-  local retry = 0
-  if remaining < cost then
-    retry = new_debt + cost * interval - window
-  end
-  return {session, 1, remaining, retry, new_debt}
-end
-local remaining = math.floor((window - debt) / interval)
-if remaining < 0 then
-  remaining = 0
-elseif remaining > limit then
-  remaining = limit
-end
-local retry = new_debt - window
-if retry < 0 then
-  retry = 0
-end
-return {session, 0, remaining, retry, debt}
+local d = gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now, session ~= 0)
+return {session, d[1], d[2], d[3], d[4]}
 """
+)
+
+# The session check and the limit decision of an authenticated request in ONE round trip
+# (CONTRACT §4.3). The session store's marks are read first: the session must be active
+# ("a|<user>|<expires>"), belong to the token's user and not have ended; the user's mark
+# ("<tier>|<role>|<disabled>") must exist and not be disabled. Only then is the budget of
+# the user's *current* tier spent (an admin spends lifetime's), so a tier change applies
+# to the very next request.
+#
+# KEYS[1] session mark, KEYS[2] user mark, KEYS[3..5] the buckets of the free, creator and
+# lifetime budgets. ARGV[1..3] their limits per minute, ARGV[4] cost, ARGV[5] the user id.
+# Reply: {session mark or false, user mark or false, verdict, tier index, allowed,
+#         remaining, retry_after_us, reset_after_us}; verdict 1 = decided, 0 = a mark is
+#         missing (the caller refills it from PostgreSQL), -1 = not a valid session.
+_SESSION_GCRA_SCRIPT: Final = (
+    _GCRA_FUNCTION
+    + """
+local session = redis.call('GET', KEYS[1])
+local user = redis.call('GET', KEYS[2])
+if not session or not user then
+  return {session, user, 0}
+end
+local owner, expires = string.match(session, '^a|([^|]*)|(%d+)$')
+local tier, role, disabled = string.match(user, '^([^|]*)|([^|]*)|([01])$')
+if owner ~= ARGV[5] or not expires or tonumber(expires) * 1000000 <= now or disabled ~= '0' then
+  return {session, user, -1}
+end
+local index = ({free = 1, creator = 2, lifetime = 3})[tier]
+if role == 'admin' then
+  index = 3
+end
+if not index then
+  return {session, user, -1}
+end
+local d = gcra(KEYS[2 + index], tonumber(ARGV[index]), tonumber(ARGV[4]), now, true)
+return {session, user, 1, index, d[1], d[2], d[3], d[4]}
+"""
+)
 
 # Redis names a script by the SHA-1 of its body (an identifier, not a security use).
 _GCRA_SHA: Final = hashlib.sha1(_GCRA_SCRIPT.encode(), usedforsecurity=False).hexdigest()
+_SESSION_GCRA_SHA: Final = hashlib.sha1(_SESSION_GCRA_SCRIPT.encode(), usedforsecurity=False).hexdigest()
+TIERS: Final = ("free", "creator", "lifetime")
+
+
+class SessionVerdict:
+    """What the combined script found: `decision` is set when it decided; otherwise
+    `missing` says a mark must be refilled from PostgreSQL, else the session is not valid."""
+
+    __slots__ = ("decision", "missing", "session_mark", "tier", "user_mark")
+
+    def __init__(
+        self,
+        session_mark: str | None,
+        user_mark: str | None,
+        decision: RateDecision | None,
+        tier: str | None,
+        *,
+        missing: bool,
+    ) -> None:
+        self.session_mark = session_mark
+        self.user_mark = user_mark
+        self.decision = decision
+        self.tier = tier
+        self.missing = missing
 
 
 def _decision_from_reply(reply: object, limit_per_minute: int) -> RateDecision:
@@ -199,6 +271,52 @@ class RedisLimiter:
     async def _evalsha(self, keys: list[str], limit_per_minute: int, cost: int) -> object:
         result: object = await self.redis.evalsha(_GCRA_SHA, len(keys), *keys, limit_per_minute, cost)
         return result
+
+    async def decide_for_session(
+        self,
+        *,
+        session_key: str,
+        user_key: str,
+        user_id: str,
+        bucket_keys: tuple[str, str, str],
+        limits: tuple[int, int, int],
+        cost: int = 1,
+    ) -> SessionVerdict:
+        """Checks a session and spends its user's budget in one round trip (see the script).
+
+        `bucket_keys` are the free, creator and lifetime buckets (unprefixed, like `decide`'s
+        key) and `limits` their budgets; the user's current tier picks one of them."""
+        for limit in limits:
+            _validate(limit, cost)
+        keys = [session_key, user_key, *(self.prefix + key for key in bucket_keys)]
+        args: list[int | str] = [*limits, cost, user_id]
+        try:
+            reply = await self.redis.evalsha(_SESSION_GCRA_SHA, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            await self.redis.script_load(_SESSION_GCRA_SCRIPT)
+            reply = await self.redis.evalsha(_SESSION_GCRA_SHA, len(keys), *keys, *args)
+        if not isinstance(reply, list) or len(reply) not in (3, 8):
+            raise redis.exceptions.ResponseError(f"unexpected session script reply: {reply!r}")
+        session_mark, user_mark = (_text(v) for v in reply[:2])
+        verdict = int(reply[2])
+        if verdict != 1:
+            return SessionVerdict(session_mark, user_mark, None, None, missing=verdict == 0)
+        index, allowed, remaining, retry_us, reset_us = (int(v) for v in reply[3:])
+        decision = RateDecision(
+            allowed=allowed == 1,
+            limit=limits[index - 1],
+            remaining=remaining,
+            retry_after=retry_us / 1e6,
+            reset_after=reset_us / 1e6,
+            session_ok=True,
+        )
+        return SessionVerdict(session_mark, user_mark, decision, TIERS[index - 1], missing=False)
+
+
+def _text(value: object) -> str | None:
+    if value is None or value is False:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class LogSink(Protocol):

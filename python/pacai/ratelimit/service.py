@@ -20,15 +20,17 @@ import ipaddress
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import redis.exceptions
 
 from pacai.events import EventSink
-from pacai.http.problems import ProblemError
+from pacai.http.problems import DependencyUnavailable, ProblemError
+from pacai.identity.sessions import Principal, unauthorized
+from pacai.identity.store import RedisHotStore, UserMark
+from pacai.identity.users import email_subject
 from pacai.observability.logging import get_logger
 from pacai.ratelimit.engine import Decision, Limiter, headers_for, retry_after_header
-
-if TYPE_CHECKING:
-    from pacai.identity.sessions import Principal
 
 WINDOW = 60
 Scope = Any  # the ASGI scope (a dict; Litestar types it as a TypedDict)
@@ -189,6 +191,20 @@ class RateLimitService:
         """One unit of `budget` for `principal`; the IETF headers of `policy` join the
         response's (a request that spends two budgets lists both); 429 when refused."""
         decision = await self.limiter.decide(f"{budget}:{principal}", self.per_minute[budget])
+        return await self._answer(scope, decision, budget, principal, policy=policy, actor_id=actor_id, subject=subject)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        decision: Decision,
+        budget: str,
+        principal: str,
+        *,
+        policy: str,
+        actor_id: str | None,
+        subject: str | None = None,
+    ) -> Decision:
+        """Headers for the decision; when it refused, the audit report and the 429."""
         state = scope.setdefault("state", {})
         spent: list[tuple[str, Decision]] | None = state.get("ratelimit_spent")
         if spent is None:  # the usual case: one budget per request
@@ -237,6 +253,50 @@ class RateLimitService:
                 scope, "requests.anonymous", client_principal(_client_ip(scope)), policy="requests", actor_id=None
             )
 
+    async def authorize(
+        self, scope: Scope, claims: dict[str, Any], opt: dict[str, Any], store: RedisHotStore
+    ) -> Principal | None:
+        """With Redis: the session check and the limit decision of an authenticated request
+        in one round trip (CONTRACT §4.3). Returns the principal when the script decided
+        (and answers 401/429 like the two-step path would); None when the two-step path must
+        run instead: a budget this script does not serve, Redis in fallback, or a session or
+        user mark that must first be refilled from PostgreSQL."""
+        kind = opt.get("rate_limit", "requests")
+        redis_limiter = getattr(self.limiter, "redis_limiter", None)
+        if kind not in ("requests", "actions") or redis_limiter is None or getattr(self.limiter, "degraded", True):
+            return None
+        user_id, session_id = str(claims["sub"]), str(claims["sid"])
+        who = user_principal(user_id)
+        try:
+            verdict = await redis_limiter.decide_for_session(
+                session_key=store.session_key(session_id),
+                user_key=store.user_key(user_id),
+                user_id=user_id,
+                bucket_keys=(f"{kind}.free:{who}", f"{kind}.creator:{who}", f"{kind}.lifetime:{who}"),
+                limits=(
+                    self.per_minute[f"{kind}.free"],
+                    self.per_minute[f"{kind}.creator"],
+                    self.per_minute[f"{kind}.lifetime"],
+                ),
+            )
+        except (redis.exceptions.RedisError, OSError) as exc:
+            raise DependencyUnavailable("redis") from exc
+        if verdict.decision is None:
+            if verdict.missing:
+                return None
+            raise unauthorized()
+        user = UserMark.decode(verdict.user_mark or "")
+        if user is None or verdict.tier is None:
+            raise unauthorized()
+        principal = Principal(
+            user_id=user_id, session_id=session_id, tier=user.tier, role=user.role, token_exp=int(claims["exp"])
+        )
+        state = scope.setdefault("state", {})
+        state["principal"] = principal
+        state["user_id"] = user_id
+        await self._answer(scope, verdict.decision, f"{kind}.{verdict.tier}", who, policy=kind, actor_id=user_id)
+        return principal
+
     async def spend_action(self, scope: Scope, principal: Principal) -> Decision:
         """One unit of the per-tier `actions` budget (generate, overrides, exports, project creation)."""
         return await self._spend(
@@ -267,8 +327,8 @@ class RateLimitService:
             f"email:{email_key(address)}",
             policy="login.email",
             actor_id=None,
-            # The audit trail names the address, like auth.login.failed does.
-            subject=f"email:{address}",
+            # The audit trail names the address like auth.login.failed does (non-addresses hashed).
+            subject=email_subject(address),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pacai.identity.controllers import failed_login_subject
+from pacai.identity.users import email_subject as failed_login_subject
 
 
 def test_an_address_is_kept_in_clear_normalized() -> None:
