@@ -34,30 +34,22 @@ def bearer_token(scope: Scope) -> str | None:
     return None
 
 
-async def authenticate(ctx: AppContext, token: str | None) -> Principal:
+def verified_claims(ctx: AppContext, token: str | None) -> dict[str, Any]:
+    """The token's claims, checked in the Rust core (CONTRACT §3.8); 401 otherwise."""
     if token is None:
         raise ProblemError(
             401, "Authentication is required.", code="unauthorized", headers={"WWW-Authenticate": "Bearer"}
         )
     try:
-        claims = ctx.tokens.verify(token)
+        return ctx.tokens.verify(token)
     except TokenError:
         raise unauthorized() from None
-    return await ctx.sessions.check(claims)
 
 
 async def authenticate_and_limit(ctx: AppContext, scope: Scope, opt: dict[str, Any]) -> tuple[Principal, bool]:
     """The principal, and whether its budget was already spent: with Redis, one script
     checks the session and decides the limit in a single round trip."""
-    token = bearer_token(scope)
-    if token is None:
-        raise ProblemError(
-            401, "Authentication is required.", code="unauthorized", headers={"WWW-Authenticate": "Bearer"}
-        )
-    try:
-        claims = ctx.tokens.verify(token)
-    except TokenError:
-        raise unauthorized() from None
+    claims = verified_claims(ctx, bearer_token(scope))
     if isinstance(ctx.store, RedisHotStore):
         principal = await ctx.limits.authorize(scope, claims, opt, ctx.store)
         if principal is not None:

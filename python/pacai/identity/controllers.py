@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from pacai.context import Ctx
 from pacai.db.database import Row
+from pacai.http.ids import is_uuid
 from pacai.http.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page, decode_cursor, encode_cursor
 from pacai.http.problems import ProblemError
 from pacai.identity.auth import admin_guard
@@ -143,7 +143,7 @@ class AuthController(Controller):
     async def revoke_session(
         self, session_id: str, principal: CurrentPrincipal, ctx: Ctx, request: Request[Any, Any, Any]
     ) -> None:
-        session = await ctx.sessions.get(session_id) if _is_uuid(session_id) else None
+        session = await ctx.sessions.get(session_id) if is_uuid(session_id) else None
         if session is None or str(session["user_id"]) != principal.user_id or session["revoked_at"] is not None:
             raise ProblemError(404, "No such session.")
         await ctx.sessions.revoke(
@@ -174,11 +174,3 @@ class AdminUsersController(Controller):
             user_id, data, actor_id=principal.user_id, ip=_ip(request), request_id=_rid(request)
         )
         return UserEnvelope(user=user_view(row))
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -15,6 +15,7 @@ from litestar.params import Dependency
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
 from pacai.events import EventSink
+from pacai.http.ids import is_uuid
 from pacai.http.problems import DependencyUnavailable, ProblemError
 from pacai.identity.store import HotStore, SessionMark, UserMark
 from pacai.observability.logging import get_logger
@@ -261,9 +262,7 @@ class SessionService:
         return Principal(user_id=user_id, session_id=sid, tier=user.tier, role=user.role, token_exp=int(claims["exp"]))
 
     async def _refill_session(self, sid: str) -> SessionMark:
-        try:
-            uuid.UUID(sid)
-        except ValueError:
+        if not is_uuid(sid):
             return SessionMark(None, 0, True)
         row = await self.db.fetch_one("SELECT user_id, expires_at, revoked_at FROM sessions WHERE id = %s", (sid,))
         if row is None or row["revoked_at"] is not None or row["expires_at"] <= datetime.now(UTC):

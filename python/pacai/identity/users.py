@@ -12,6 +12,7 @@ import psycopg.errors
 
 from pacai.db.database import Database, Row
 from pacai.events import EventSink
+from pacai.http.ids import is_uuid
 from pacai.http.problems import FieldError, ProblemError
 from pacai.identity.passwords import Passwords
 from pacai.identity.schemas import AdminUserPatch, User
@@ -160,9 +161,7 @@ class UserService:
         return row
 
     async def get(self, user_id: str) -> Row | None:
-        try:
-            uuid.UUID(user_id)
-        except ValueError:
+        if not is_uuid(user_id):
             return None
         return await self.db.fetch_one("SELECT * FROM users WHERE id = %s", (user_id,))
 

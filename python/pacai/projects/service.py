@@ -24,6 +24,7 @@ from pacai import _core
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
 from pacai.events import EventSink
+from pacai.http.ids import is_uuid
 from pacai.http.problems import FieldError, ProblemError, invalid
 from pacai.identity.auth import ensure_visible
 from pacai.identity.sessions import Principal
@@ -115,14 +116,6 @@ def clean_name(name: str) -> str:
     return trimmed
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 class ProjectService:
     def __init__(self, db: Database, bus: EventBus, events: EventSink) -> None:
         self.db = db
@@ -133,7 +126,7 @@ class ProjectService:
 
     async def get_visible(self, principal: Principal, project_id: str, conn: Conn | None = None) -> Row:
         row = None
-        if _is_uuid(project_id):
+        if is_uuid(project_id):
             sql = "SELECT * FROM projects WHERE id = %s"
             if conn is None:
                 row = await self.db.fetch_one(sql, (project_id,))
