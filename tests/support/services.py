@@ -95,3 +95,10 @@ class PrivateRedis:
             self.proc.terminate()
             self.proc.wait(10)
         self.proc = None
+
+    def kill(self) -> None:
+        """Redis dies without warning (SIGKILL): clients see connections drop mid-use."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc = None

@@ -12,7 +12,7 @@ from redis.backoff import NoBackoff
 
 from pacai._core import RateDecision
 from pacai.ratelimit import FailoverLimiter, Limiter, MemoryLimiter, RedisLimiter
-from tests.integration.ratelimit.conftest import PrivateRedis
+from tests.support.services import PrivateRedis
 
 LOGGER = "test.pacai.ratelimit.failover"
 

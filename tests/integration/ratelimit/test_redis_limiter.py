@@ -13,7 +13,7 @@ import redis.asyncio
 
 from pacai.ratelimit import RedisLimiter, retry_after_header
 from pacai.ratelimit.engine import _GCRA_SCRIPT
-from tests.integration.ratelimit.conftest import PrivateRedis
+from tests.support.services import PrivateRedis
 
 
 def _client(url: str) -> redis.asyncio.Redis:
