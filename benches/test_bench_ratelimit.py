@@ -7,10 +7,13 @@ Workloads (each round starts from an empty limiter, 5,000 decisions per round):
   each limiter creates a bucket and then updates it;
 - `ratelimit-memory-hot`: one key x 5,000 requests at 1,200/min: mostly refusals.
 
-pacai and the Python bucket return a full decision (allowed, remaining, retry/reset times);
-`limits` is timed on `hit()` alone, which answers only allowed/refused, so its numbers are
-a lower bound for what headers would cost it. The Python bucket keeps every key forever
-(no sweeping, no cap), which favours it.
+pacai and the Python buckets return a full decision (allowed, remaining, retry/reset
+times); `limits` is timed on `hit()` alone, which answers only allowed/refused, so its
+numbers are a lower bound for what headers would cost it.
+
+Two pure-Python buckets: the lean one keeps every key forever and takes no lock, which
+favours it (it is neither thread-safe nor bounded); the like-for-like one has what issue 5
+asks of pacai's bucket, a lock and a cap on keys with idle buckets swept away.
 
 Run: pytest benches/test_bench_ratelimit.py --benchmark-enable -q
 Redis decision latency over loopback: python benches/redis_latency.py
@@ -18,6 +21,7 @@ Redis decision latency over loopback: python benches/redis_latency.py
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -70,6 +74,48 @@ class PyTokenBucket:
         return PyDecision(allowed, limit, int(tokens), retry_after, (limit - tokens) / rate)
 
 
+class PyBoundedTokenBucket:
+    """The same bucket made thread-safe and bounded: one lock, at most `max_keys` keys, full
+    buckets swept after as many operations as there are keys, the oldest key evicted when
+    the cap is still reached."""
+
+    def __init__(self, max_keys: int = 1_000_000) -> None:
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.max_keys = max_keys
+        self.ops_since_sweep = 0
+        self.lock = threading.Lock()
+
+    def _sweep(self, now: float, limit: int) -> None:
+        rate = limit / 60.0
+        full = [k for k, (tokens, at) in self.buckets.items() if tokens + (now - at) * rate >= limit]
+        for key in full:
+            del self.buckets[key]
+        self.ops_since_sweep = 0
+
+    def decide(self, key: str, limit: int, cost: int = 1) -> PyDecision:
+        with self.lock:
+            now = time.monotonic()
+            rate = limit / 60.0
+            self.ops_since_sweep += 1
+            if self.ops_since_sweep >= max(len(self.buckets), 64):
+                self._sweep(now, limit)
+            state = self.buckets.get(key)
+            if state is None:
+                tokens = float(limit)
+                if len(self.buckets) >= self.max_keys:
+                    self._sweep(now, limit)
+                    if len(self.buckets) >= self.max_keys:
+                        del self.buckets[next(iter(self.buckets))]
+            else:
+                tokens = min(limit, state[0] + (now - state[1]) * rate)
+            allowed = tokens >= cost
+            if allowed:
+                tokens -= cost
+            self.buckets[key] = (tokens, now)
+        retry_after = 0.0 if tokens >= cost else (cost - tokens) / rate
+        return PyDecision(allowed, limit, int(tokens), retry_after, (limit - tokens) / rate)
+
+
 Runner = Callable[[list[str]], int]
 
 
@@ -88,30 +134,26 @@ def _run(benchmark: Any, make: Callable[[], Runner], keys: list[str]) -> None:
 # answer as a caller would, so the harness adds the same small cost to all.
 
 
+def _decide_loop(decide: Callable[[str, int], Any]) -> Runner:
+    def run(keys: list[str]) -> int:
+        admitted = 0
+        for key in keys:
+            if decide(key, LIMIT).allowed:
+                admitted += 1
+        return admitted
+
+    return run
+
+
 def _pacai() -> Runner:
-    decide = MemoryRateLimiter().decide
-
-    def run(keys: list[str]) -> int:
-        admitted = 0
-        for key in keys:
-            if decide(key, LIMIT).allowed:
-                admitted += 1
-        return admitted
-
-    return run
+    return _decide_loop(MemoryRateLimiter().decide)
 
 
-def _python_bucket() -> Runner:
-    decide = PyTokenBucket().decide
+def _python_bucket(bucket: type[PyTokenBucket] | type[PyBoundedTokenBucket]) -> Callable[[], Runner]:
+    def make() -> Runner:
+        return _decide_loop(bucket().decide)
 
-    def run(keys: list[str]) -> int:
-        admitted = 0
-        for key in keys:
-            if decide(key, LIMIT).allowed:
-                admitted += 1
-        return admitted
-
-    return run
+    return make
 
 
 def _limits(
@@ -135,7 +177,8 @@ def _limits(
 
 IMPLEMENTATIONS = {
     "pacai-rust-gcra": _pacai,
-    "python-token-bucket": _python_bucket,
+    "python-token-bucket": _python_bucket(PyTokenBucket),
+    "python-token-bucket-locked-bounded": _python_bucket(PyBoundedTokenBucket),
     "limits-moving-window": _limits(MovingWindowRateLimiter),
     "limits-fixed-window": _limits(FixedWindowRateLimiter),
 }

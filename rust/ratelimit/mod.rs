@@ -27,14 +27,15 @@
 //! flood's budget, e.g. 1/60 of a minute for a 60/min anonymous budget), so the extra
 //! admission is that small fraction of one key's budget, once per eviction.
 //!
-//! Keys are identified by a 128-bit keyed hash (two independent SipHash-1-3 with random
-//! keys chosen per limiter), not by their text: entries need no allocation, and an attacker
-//! who does not know the random keys cannot make two keys share a bucket.
+//! Keys are identified by a 128-bit keyed hash (SipHash-1-3 with its 128-bit output, under a
+//! random key chosen per limiter), not by their text: entries need no allocation, and an
+//! attacker who does not know the random key cannot make two keys share a bucket.
 
 #[cfg(feature = "python")]
 pub(crate) mod py;
 
 use parking_lot::Mutex;
+use siphasher::sip128::SipHasher13;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
@@ -279,20 +280,34 @@ impl Shard {
         if self.ops_since_sweep >= self.tats.len().max(MIN_OPS_BETWEEN_SWEEPS) {
             self.sweep(now);
         }
-        let stored = self.tats.get(&id).copied();
-        let (decision, new_tat) = gcra(stored, now, limit, cost);
-        if let Some(new_tat) = new_tat {
-            if let Some(slot) = self.tats.get_mut(&id) {
+        if let Some(slot) = self.tats.get_mut(&id) {
+            let (decision, new_tat) = gcra(Some(*slot), now, limit, cost);
+            if let Some(new_tat) = new_tat {
                 *slot = new_tat;
-            } else {
-                if self.tats.len() >= self.cap {
-                    self.make_room(now);
-                }
-                self.tats.insert(id, new_tat);
             }
+            return decision;
+        }
+        let (decision, new_tat) = gcra(None, now, limit, cost);
+        if let Some(new_tat) = new_tat {
+            if self.tats.len() >= self.cap {
+                self.make_room(now);
+            }
+            self.tats.insert(id, new_tat);
         }
         decision
     }
+}
+
+/// A SipHash-1-3 keyed from the operating system's random source. Should that source fail,
+/// the key comes from std's `RandomState`, itself randomly keyed per process.
+fn random_key_hasher() -> SipHasher13 {
+    let mut key = [0u8; 16];
+    if getrandom::getrandom(&mut key).is_err() {
+        let state = RandomState::new();
+        key[..8].copy_from_slice(&state.hash_one(0u8).to_le_bytes());
+        key[8..].copy_from_slice(&state.hash_one(1u8).to_le_bytes());
+    }
+    SipHasher13::new_with_key(&key)
 }
 
 /// Keeps shards on separate cache lines.
@@ -302,8 +317,7 @@ struct PaddedShard(Mutex<Shard>);
 /// A thread-safe in-memory GCRA limiter with bounded memory.
 pub struct MemoryLimiter {
     shards: Box<[PaddedShard]>,
-    hash_a: RandomState,
-    hash_b: RandomState,
+    key_hasher: SipHasher13,
     epoch: Instant,
     max_keys: usize,
 }
@@ -325,8 +339,7 @@ impl MemoryLimiter {
             .collect();
         Ok(Self {
             shards,
-            hash_a: RandomState::new(),
-            hash_b: RandomState::new(),
+            key_hasher: random_key_hasher(),
             epoch: Instant::now(),
             max_keys,
         })
@@ -350,7 +363,8 @@ impl MemoryLimiter {
     }
 
     fn key_id(&self, key: &str) -> KeyId {
-        KeyId(self.hash_a.hash_one(key), self.hash_b.hash_one(key))
+        let (a, b) = self.key_hasher.hash(key.as_bytes()).as_u64();
+        KeyId(a, b)
     }
 
     fn shard_for(&self, id: KeyId) -> Option<&PaddedShard> {

@@ -2,6 +2,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyBool;
 
 use super::{seconds_to_ns, Decision, MemoryLimiter, RateLimitError};
 
@@ -16,11 +17,16 @@ fn ns_to_seconds(ns: i64) -> f64 {
 }
 
 /// The answer to one rate-limited request (immutable).
-#[pyclass(frozen, eq, module = "pacai._core", name = "RateDecision")]
-#[derive(Clone, PartialEq)]
+///
+/// One is made per request, so a free list recycles their memory. (`eq` is written out
+/// below: PyO3 0.30 does not compile `eq` together with `freelist`.)
+#[pyclass(frozen, freelist = 256, module = "pacai._core", name = "RateDecision")]
 pub struct PyRateDecision {
+    /// A Python object so that reading it, which every caller does, is a plain struct
+    /// member access rather than a getter call.
     #[pyo3(get)]
-    allowed: bool,
+    allowed: Py<PyBool>,
+    is_allowed: bool,
     #[pyo3(get)]
     limit: i64,
     #[pyo3(get)]
@@ -33,10 +39,11 @@ pub struct PyRateDecision {
     session_ok: Option<bool>,
 }
 
-impl From<Decision> for PyRateDecision {
-    fn from(d: Decision) -> Self {
+impl PyRateDecision {
+    fn from_decision(py: Python<'_>, d: Decision) -> Self {
         Self {
-            allowed: d.allowed,
+            allowed: PyBool::new(py, d.allowed).to_owned().unbind(),
+            is_allowed: d.allowed,
             limit: d.limit,
             remaining: d.remaining,
             retry_after: ns_to_seconds(d.retry_after_ns),
@@ -51,6 +58,7 @@ impl PyRateDecision {
     #[new]
     #[pyo3(signature = (allowed, limit, remaining, retry_after, reset_after, session_ok = None))]
     fn new(
+        py: Python<'_>,
         allowed: bool,
         limit: i64,
         remaining: i64,
@@ -70,13 +78,23 @@ impl PyRateDecision {
             ));
         }
         Ok(Self {
-            allowed,
+            allowed: PyBool::new(py, allowed).to_owned().unbind(),
+            is_allowed: allowed,
             limit,
             remaining,
             retry_after,
             reset_after,
             session_ok,
         })
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.is_allowed == other.is_allowed
+            && self.limit == other.limit
+            && self.remaining == other.remaining
+            && self.retry_after == other.retry_after
+            && self.reset_after == other.reset_after
+            && self.session_ok == other.session_ok
     }
 
     fn __repr__(&self) -> String {
@@ -87,7 +105,7 @@ impl PyRateDecision {
         };
         format!(
             "RateDecision(allowed={}, limit={}, remaining={}, retry_after={:?}, reset_after={:?}, session_ok={})",
-            if self.allowed { "True" } else { "False" },
+            if self.is_allowed { "True" } else { "False" },
             self.limit,
             self.remaining,
             self.retry_after,
@@ -126,16 +144,15 @@ impl PyMemoryRateLimiter {
     #[pyo3(signature = (key, limit_per_minute, cost = 1, now = None))]
     fn decide(
         &self,
+        py: Python<'_>,
         key: &str,
         limit_per_minute: i64,
         cost: i64,
         now: Option<f64>,
     ) -> PyResult<PyRateDecision> {
         let now = self.now_ns(now)?;
-        Ok(self
-            .inner
-            .decide_at(key, limit_per_minute, cost, now)?
-            .into())
+        let decision = self.inner.decide_at(key, limit_per_minute, cost, now)?;
+        Ok(PyRateDecision::from_decision(py, decision))
     }
 
     #[pyo3(signature = (now = None))]
