@@ -195,3 +195,19 @@ def test_decision_value_semantics() -> None:
     )
     with pytest.raises(AttributeError):
         d.allowed = True  # type: ignore[misc]
+
+
+def test_decide_each_admits_what_decide_would() -> None:
+    """The benchmark's native loop spends the same buckets as one `decide` per key."""
+    keys = ["a", "b", "a", "c", "a", "a", "b", "a", "a"]
+    looped, each = MemoryRateLimiter(), MemoryRateLimiter()
+    expected = sum(looped.decide(key, 5).allowed for key in keys)
+    assert expected == 8  # "a" is refused once: six requests against a budget of 5
+    assert each.decide_each(keys, 5) == expected
+    # The buckets it spent are the ones `decide` sees afterwards.
+    assert not each.decide("a", 5).allowed
+    assert each.decide("b", 5).remaining == 2
+    with pytest.raises(ValueError, match="cost 9 exceeds"):
+        each.decide_each(["z"], 5, cost=9)
+    with pytest.raises(TypeError):
+        each.decide_each("abc", 5)  # a string is not a list of keys
