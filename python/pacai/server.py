@@ -53,7 +53,8 @@ def prepare_environment(settings: Settings) -> None:
     if settings.auth.algorithm == "HS256" and settings.auth.secret is None and not settings.is_production:
         os.environ["PACAI_JWT_SECRET"] = ensure_secret_file(secrets_dir / "jwt-secret")
         log.info("using the development JWT secret from the data dir")
-    if settings.audit.signer == "file" and settings.audit.key_file is None and not settings.is_production:
+    audit = settings.audit
+    if audit.signer == "file" and audit.key_file is None and audit.key_pem is None and not settings.is_production:
         # Made here, once, so that several workers never race to create it.
         path = development_key_path(settings)
         if not path.exists():
@@ -80,6 +81,11 @@ def preflight(settings: Settings) -> None:
 
     if settings.audit.signer == "file":
         check("PACAI_AUDIT_KEY_FILE", settings.audit.key_file, _core.ed25519_public_key_from_private)
+        if settings.audit.key_pem is not None:
+            try:
+                _core.ed25519_public_key_from_private(settings.audit.key_pem.encode())
+            except ValueError as exc:  # the message names the format, never the key's text
+                problems.append(f"PACAI_AUDIT_KEY: not a usable key ({exc})")
     if settings.auth.algorithm == "EdDSA" and settings.auth.signer == "file":
         check("PACAI_JWT_KEY_FILE", settings.auth.key_file, _core.ed25519_public_key_from_private)
     for path in settings.auth.public_key_files:

@@ -149,6 +149,13 @@ VARIABLES: dict[str, Variable] = _vars(
         "PEM PKCS#8 Ed25519 audit signing key (made in development; required in production unless the HSM signs).",
     ),
     Variable(
+        "PACAI_AUDIT_KEY",
+        "The same key as PEM text, for platforms that hand keys over as secrets "
+        '(fly secrets set PACAI_AUDIT_KEY="$(cat audit.pem)"); "\\n" stands for a line break; '
+        "set this or PACAI_AUDIT_KEY_FILE, not both.",
+        secret=True,
+    ),
+    Variable(
         "PACAI_AUDIT_SIGNER",
         "Audit signer: file (PACAI_AUDIT_KEY_FILE) or hsm (key PACAI_HSM_AUDIT_KEY_LABEL in the token).",
     ),
@@ -256,6 +263,7 @@ class HsmSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 class AuditSettings(msgspec.Struct, frozen=True, kw_only=True):
     key_file: Path | None
+    key_pem: str | None
     signer: Literal["file", "hsm"]
 
 
@@ -547,8 +555,11 @@ def _read(environ: Mapping[str, str]) -> tuple[Settings | None, _Reader]:
         audit_key_label=r.text("PACAI_HSM_AUDIT_KEY_LABEL", "pacai-audit") or "pacai-audit",
         jwt_key_label=r.text("PACAI_HSM_JWT_KEY_LABEL", "pacai-jwt") or "pacai-jwt",
     )
+    audit_key_pem = r.text("PACAI_AUDIT_KEY") or None
     audit = AuditSettings(
         key_file=r.path("PACAI_AUDIT_KEY_FILE"),
+        # A secret store may keep a PEM on one line with its breaks written as "\n".
+        key_pem=audit_key_pem.replace("\\n", "\n") if audit_key_pem else None,
         signer=r.choice("PACAI_AUDIT_SIGNER", "file", "file", "hsm"),
     )
     license_settings = LicenseSettings(
@@ -609,6 +620,8 @@ def _check_consistency(
         r.problems.append("PACAI_JWT_SIGNER: hsm needs PACAI_HSM_MODULE, PACAI_HSM_TOKEN and a PIN")
     if audit.signer == "hsm" and hsm.primary is None:
         r.problems.append("PACAI_AUDIT_SIGNER: hsm needs PACAI_HSM_MODULE, PACAI_HSM_TOKEN and a PIN")
+    if audit.key_file is not None and audit.key_pem is not None:
+        r.problems.append("PACAI_AUDIT_KEY: set it or PACAI_AUDIT_KEY_FILE, not both")
     if env != "production":
         return
     if auth.algorithm == "HS256" and auth.secret is None:
@@ -619,8 +632,10 @@ def _check_consistency(
         r.problems.append("PACAI_DEMO_USERS: demo users are refused in production")
     if logging_settings.level == "debug":
         r.problems.append("PACAI_LOG_LEVEL: debug logging is refused in production")
-    if audit.signer == "file" and audit.key_file is None:
-        r.problems.append("PACAI_AUDIT_KEY_FILE: required in production (or PACAI_AUDIT_SIGNER=hsm)")
+    if audit.signer == "file" and audit.key_file is None and audit.key_pem is None:
+        r.problems.append(
+            "PACAI_AUDIT_KEY_FILE: required in production (or PACAI_AUDIT_KEY, or PACAI_AUDIT_SIGNER=hsm)"
+        )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -36,6 +36,8 @@ def audit_signer(settings: Settings, hsm: FailoverSigner | None = None) -> Audit
     check sees every failure the audit writer meets."""
     if settings.audit.signer == "hsm":
         return HsmAuditSigner(hsm or failover_signer(settings, settings.hsm.audit_key_label))
+    if settings.audit.key_pem is not None:
+        return FileSigner(settings.audit.key_pem.encode())
     path = settings.audit.key_file
     if path is None:
         # Development and test only: production refuses to start without a key (settings).

@@ -54,7 +54,8 @@ def test_production_refuses_to_start_without_an_audit_key(fresh_url: str, tmp_pa
     out = pacai("serve", env=env, timeout=60)
     assert out.returncode == 1
     assert out.stderr.strip() == (
-        "pacai: configuration error: PACAI_AUDIT_KEY_FILE: required in production (or PACAI_AUDIT_SIGNER=hsm)"
+        "pacai: configuration error: PACAI_AUDIT_KEY_FILE: required in production "
+        "(or PACAI_AUDIT_KEY, or PACAI_AUDIT_SIGNER=hsm)"
     )
     assert not (tmp_path / "data" / "keys").exists()
     assert db_entries(fresh_url) == []
@@ -70,6 +71,47 @@ def test_production_starts_with_a_key_file(fresh_url: str, tmp_path: Path) -> No
         assert not (tmp_path / "data" / "keys").exists()  # nothing generated in production
     finally:
         server.stop()
+
+
+def test_production_starts_with_the_key_given_as_a_secret(fresh_url: str, tmp_path: Path) -> None:
+    """PACAI_AUDIT_KEY carries the PEM itself (a platform secret), with real or escaped line
+    breaks; the entries are signed by that key and the text never reaches the log."""
+    key = tmp_path / "audit.pem"
+    assert pacai("keys", "generate", "--out", str(key), env={}).returncode == 0
+    pem = key.read_text()
+    for given in (pem, pem.strip().replace("\n", "\\n")):
+        env = server_env(fresh_url, PACAI_ENV="production", PACAI_AUDIT_KEY=given)
+        server = ServerProcess(env, tmp_path / "data", tmp_path / "server.log").start()
+        try:
+            assert {e["key_id"] for e in db_entries(fresh_url)} == {key_id_of_file(key)}
+            assert not (tmp_path / "data" / "keys").exists()
+        finally:
+            server.stop()
+    secret_line = pem.splitlines()[1]
+    assert secret_line not in (tmp_path / "server.log").read_text()
+
+
+def test_a_bad_or_doubled_audit_key_secret_stops_the_start(fresh_url: str, tmp_path: Path) -> None:
+    key = tmp_path / "audit.pem"
+    assert pacai("keys", "generate", "--out", str(key), env={}).returncode == 0
+    base = {
+        "PACAI_ENV": "production",
+        "DATABASE_URL": fresh_url,
+        "PACAI_JWT_SECRET": JWT_SECRET,
+        "PACAI_DATA_DIR": str(tmp_path / "data"),
+        "HOST": "127.0.0.1",
+        "PORT": "1",
+    }
+    both = pacai("serve", env={**base, "PACAI_AUDIT_KEY_FILE": str(key), "PACAI_AUDIT_KEY": key.read_text()}, timeout=60)
+    assert both.returncode == 1
+    assert "PACAI_AUDIT_KEY: set it or PACAI_AUDIT_KEY_FILE, not both" in both.stderr
+    garbage = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"
+    bad = pacai("serve", env={**base, "PACAI_AUDIT_KEY": garbage}, timeout=60)
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("pacai: configuration error: PACAI_AUDIT_KEY: not a usable key")
+    assert "bm90IGEga2V5" not in bad.stderr + bad.stdout
+    assert "Traceback" not in bad.stderr
+    assert db_entries(fresh_url) == []
 
 
 def test_keys_generate_refuses_to_overwrite(tmp_path: Path) -> None:
