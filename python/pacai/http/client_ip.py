@@ -48,11 +48,16 @@ def resolve_client_ip(
         if fly is not None:
             return str(fly)
     if forwarded_for:
-        hops = [_parse(h) for h in forwarded_for.split(",") if h.strip()]
-        if hops and all(hop is not None for hop in hops):
-            for hop in reversed(hops):
-                if hop is not None and not _trusted(hop, trusted):
-                    return str(hop)
-            # Every hop is one of our proxies: the left-most is the furthest we can see.
-            return str(hops[0])
+        nearest = peer_addr
+        for text in reversed([h for h in forwarded_for.split(",") if h.strip()]):
+            hop = _parse(text)
+            if hop is None:
+                # Our proxies append readable addresses, so an unreadable hop was written by
+                # whoever sits left of `nearest`: that proxy's view is all we can trust.
+                return str(nearest)
+            if not _trusted(hop, trusted):
+                return str(hop)
+            nearest = hop
+        # Every hop is one of our proxies: the left-most is the furthest we can see.
+        return str(nearest)
     return peer

@@ -39,3 +39,16 @@ def test_never_fails_on_any_header(xff: str, fly: str) -> None:
 
 def test_unparsable_hop_is_not_skipped_over() -> None:
     assert resolve_client_ip("10.0.0.1", "1.2.3.4, garbage", None, PROXIES) == "10.0.0.1"
+
+
+@pytest.mark.parametrize("written_by_client", ["garbage", "not-an-ip, 6.6.6.6", "1.2.3.4:99999:1", "[::1"])
+def test_a_client_cannot_pass_for_the_proxy_with_an_unreadable_hop(written_by_client: str) -> None:
+    """Garbage left of the address our proxy appended changes nothing: the client is still
+    the address the proxy saw, not the proxy itself (which would share its budget)."""
+    header = f"{written_by_client}, 203.0.113.9"
+    assert resolve_client_ip("10.0.0.1", header, None, PROXIES) == "203.0.113.9"
+    assert resolve_client_ip("10.0.0.1", f"{header}, 10.0.0.2", None, PROXIES) == "203.0.113.9"
+
+
+def test_an_unreadable_hop_between_our_proxies_stops_at_the_nearest_one() -> None:
+    assert resolve_client_ip("10.0.0.1", "203.0.113.9, garbage, 10.0.0.2", None, PROXIES) == "10.0.0.2"
