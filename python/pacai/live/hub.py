@@ -408,6 +408,11 @@ class LiveConnection:
         if len(msg.ops) > MAX_OPS_PER_REQUEST:
             await self._error(msg.id, "bad_request", f"ops: at most {MAX_OPS_PER_REQUEST} ops per override")
             return
+        # The tier is read afresh, as a REST request reads it: an admin's change applies to the
+        # very next override, not at the next periodic check (a revoked session closes here).
+        await self.recheck()
+        if self.principal is None or self.close_code is not None:
+            return
         try:
             await self.ctx.license.require(self.principal)
             decision = await self.ctx.limits.decide_action(

@@ -244,3 +244,34 @@ def test_generate_and_overrides_rest_and_websocket_share_the_actions_budget(setu
     r = client.post(f"/v5/projects/{project_id}/overrides", json={"ops": ops}, headers=user.headers)
     assert_refused(r, "actions")
     assert_refused(client.post(f"/v5/projects/{project_id}/generate", json={}, headers=user.headers), "actions")
+
+
+def test_tier_change_applies_to_the_next_websocket_override(setup: Setup) -> None:
+    """Point 7 over an open WebSocket: the connection was opened as a free user; after the
+    admin's upgrade the next override on that same connection spends the lifetime budget."""
+    client = setup.client
+    user = new_user(client)
+    project = create_project(client, user)
+    assert project.status_code == 201, project.text
+    project_id = project.json()["id"]
+    assert client.post(f"/v5/projects/{project_id}/generate", json={}, headers=user.headers).status_code == 200
+    ops = [{"op": "set_time", "hour": 9}]
+    with connect(setup.server.ws_url, subprotocols=["pacai.v5"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "auth", "token": user.token}))
+        assert json.loads(ws.recv(timeout=10))["tier"] == "free"
+
+        def override(n: int) -> dict[str, object]:
+            ws.send(json.dumps({"type": "override", "id": f"o{n}", "project_id": project_id, "ops": ops}))
+            answer: dict[str, object] = json.loads(ws.recv(timeout=10))
+            return answer
+
+        spent = [override(n)["type"] for n in range(ACTIONS["free"] - 2)]  # actions 3..5
+        assert spent == ["ack"] * (ACTIONS["free"] - 2)
+        refused = override(98)
+        assert (refused["type"], refused["code"]) == ("error", "rate_limited")
+        set_tier(client, setup.admin, user, "lifetime")
+        assert override(99)["type"] == "ack"
+    # The REST side agrees: the lifetime budget now applies, with the one override spent.
+    r = create_project(client, user)
+    assert r.status_code == 201, r.text
+    assert budget(r, "actions").quota == ACTIONS["lifetime"]
