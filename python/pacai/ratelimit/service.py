@@ -235,7 +235,12 @@ class RateLimitService:
     async def enforce(self, scope: Scope, principal: Principal | None, opt: dict[str, Any]) -> None:
         """The `requests` or `actions` budget of one request; health routes are exempt."""
         kind = opt.get("rate_limit", "requests")
-        if kind is None or kind == "login":
+        if kind is None:
+            return
+        if kind == "login":
+            # Spent here, before the body is read, so that malformed attempts spend it too
+            # and carry the headers; the handler adds `login.email` once it knows the address.
+            await self._spend(scope, "login.ip", client_principal(_client_ip(scope)), policy="login.ip", actor_id=None)
             return
         if kind == "actions" and principal is not None:
             await self.spend_action(scope, principal)
@@ -317,9 +322,9 @@ class RateLimitService:
         return decision
 
     async def enforce_login(self, scope: Scope, email: str) -> None:
-        """`login.ip` then `login.email` (POST /v5/auth/login and /register). Both policies
-        are listed in the headers: either may be the one that refuses the next attempt."""
-        await self._spend(scope, "login.ip", client_principal(_client_ip(scope)), policy="login.ip", actor_id=None)
+        """`login.email` (POST /v5/auth/login and /register), after the `login.ip` that
+        `enforce` spent before the body was read. Both policies are listed in the headers:
+        either may be the one that refuses the next attempt."""
         address = email.strip().lower()
         await self._spend(
             scope,

@@ -84,6 +84,26 @@ def test_login_ip_budget_counts_register_and_login_per_client(client: httpx.Clie
     assert other.status_code == 200, other.text
 
 
+@pytest.mark.parametrize("path", ["/v5/auth/login", "/v5/auth/register"])
+def test_malformed_sign_in_attempts_spend_the_ip_budget(client: httpx.Client, path: str) -> None:
+    """An attempt whose body is refused with 400 still spends `login.ip` (it is spent before
+    the body is read) and carries its headers, so bad bodies are no way around the limit."""
+    ip = new_ipv4()
+    bodies: list[dict[str, object] | bytes] = [{"email": 5}, b"{not json", {"email": "a@example.com"}]
+    for n in range(LOGIN_IP):
+        body = bodies[n % len(bodies)]
+        if isinstance(body, bytes):
+            r = client.post(path, content=body, headers={**via(ip), "Content-Type": "application/json"})
+        else:
+            r = client.post(path, json=body, headers=via(ip))
+        assert r.status_code == 400, r.text
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+        assert budget(r, "login.ip").remaining == LOGIN_IP - 1 - n
+    assert_refused(client.post(path, json={"email": 5}, headers=via(ip)), "login.ip")
+    # A well-formed attempt from that client is refused as well, before its password is checked.
+    assert_refused(attempt_register(client, new_email(), ip), "login.ip")
+
+
 def test_login_email_budget_across_clients(client: httpx.Client) -> None:
     """5 attempts per email per minute, whoever makes them: a password-guessing botnet gets
     5 guesses a minute at one account; registering the address counts too."""

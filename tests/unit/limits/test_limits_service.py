@@ -95,12 +95,14 @@ def test_login_lists_both_budgets() -> None:
     async def run() -> None:
         limits, _ = service()
         s = scope()
+        await limits.enforce(s, None, {"rate_limit": "login"})  # the middleware, before the body
         await limits.enforce_login(s, "A@Example.com ")
         assert s["state"]["ratelimit_headers"] == [
             ("RateLimit-Policy", '"login.ip";q=10;w=60, "login.email";q=5;w=60'),
             ("RateLimit", '"login.ip";r=9;t=0, "login.email";r=4;t=0'),
         ]
         s = scope()
+        await limits.enforce(s, None, {"rate_limit": "login"})
         await limits.enforce_login(s, "a@example.com")  # the same address
         assert s["state"]["ratelimit_headers"][1] == ("RateLimit", '"login.ip";r=8;t=0, "login.email";r=3;t=0')
 
