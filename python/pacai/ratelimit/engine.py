@@ -327,15 +327,11 @@ class LogSink(Protocol):
     def info(self, msg: str, /) -> object: ...
 
 
-# Failures that mean "Redis is unreachable", not "the script or the data is wrong".
-# redis-py's ConnectionError covers refused/reset sockets, loading and pool exhaustion;
-# ReadOnlyError is a replica answering after a failover.
-_REDIS_DOWN: Final = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.ReadOnlyError,
-    OSError,
-)
+# Any failure of Redis: unreachable (ConnectionError covers refused/reset sockets, loading
+# and pool exhaustion), a replica answering read-only after a failover, or an error reply
+# (out of memory under `noeviction`, an ACL denial). Each means the shared buckets cannot
+# decide; the per-instance ones can (NOSCRIPT is recovered from before it gets here).
+_REDIS_DOWN: Final = (redis.exceptions.RedisError, OSError)
 
 
 class FailoverLimiter:
@@ -396,15 +392,20 @@ class FailoverLimiter:
         try:
             return await self.redis_limiter.decide(key, limit_per_minute, cost, session_key)
         except _REDIS_DOWN as exc:
-            # Requests in flight when Redis went away all land here: only the first logs.
-            if not self._degraded:
-                self._degraded = True
-                self._next_probe = self._clock() + self._probe_interval
-                self._log.warning(
-                    f"rate limits: Redis unavailable ({type(exc).__name__}: {exc}); "
-                    "falling back to per-instance memory buckets"
-                )
+            self.mark_unavailable(exc)
             return self.memory_limiter.decide_now(key, limit_per_minute, cost)
+
+    def mark_unavailable(self, exc: BaseException) -> None:
+        """Redis failed (here or in a caller's own script): per-instance buckets from now on,
+        until a probe finds it again. Requests in flight when Redis went away all land here:
+        only the first logs."""
+        if self._degraded:
+            return
+        self._degraded = True
+        self._next_probe = self._clock() + self._probe_interval
+        self._log.warning(
+            f"rate limits: Redis unavailable ({type(exc).__name__}: {exc}); falling back to per-instance memory buckets"
+        )
 
 
 def _sf_string(value: str) -> str:

@@ -285,6 +285,11 @@ class RateLimitService:
                 ),
             )
         except (redis.exceptions.RedisError, OSError) as exc:
+            # The limits fall back (and say so once) like a failed decision would; the session
+            # itself cannot be checked without Redis, so this request answers 503.
+            mark_unavailable = getattr(self.limiter, "mark_unavailable", None)
+            if mark_unavailable is not None:
+                mark_unavailable(exc)
             raise DependencyUnavailable("redis") from exc
         if verdict.decision is None:
             if verdict.missing:

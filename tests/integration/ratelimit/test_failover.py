@@ -135,3 +135,36 @@ def test_session_is_not_checked_while_degraded(private_redis: PrivateRedis) -> N
         await client.aclose()
 
     asyncio.run(run())
+
+
+@pytest.mark.timeout(60)
+def test_an_error_reply_falls_back_like_an_outage(private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture) -> None:
+    """Redis answering but refusing (out of memory under `noeviction`) must not turn into a
+    500: the limits fall back to per-instance buckets, still limited, with one log line, and
+    the shared buckets resume once Redis accepts writes again."""
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    clock = ManualClock()
+
+    async def run() -> None:
+        client = _fast_failing_client(private_redis.port)
+        failover = FailoverLimiter(
+            RedisLimiter(client, prefix="oom:"), MemoryLimiter(), logging.getLogger(LOGGER), clock=clock
+        )
+        assert (await failover.decide("warm", 5)).allowed
+        await client.config_set("maxmemory-policy", "noeviction")
+        await client.config_set("maxmemory", "1")  # every write is now refused with OOM
+        decisions = [await failover.decide("k", 3) for _ in range(5)]
+        assert [d.allowed for d in decisions] == [True, True, True, False, False]
+        assert failover.degraded
+        await client.config_set("maxmemory", "0")
+        clock.now += 5
+        assert (await failover.decide("other", 3)).allowed
+        assert not failover.degraded  # the probe found Redis writable again
+        assert await client.exists("oom:other") == 1
+        await client.aclose()
+
+    asyncio.run(run())
+    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert len(messages) == 2
+    assert "OutOfMemoryError" in messages[0] and "falling back" in messages[0]
+    assert "again" in messages[1]
