@@ -93,6 +93,11 @@ def rate_limits(**per_minute: int) -> dict[str, str]:
 # --- accounts ----------------------------------------------------------------------------
 
 
+# Seconds of disagreement allowed between Redis's clock and this process's (a unit refills
+# every 60/limit s, 50 ms at the highest default budget, so this never hides a whole unit).
+CLOCK_SLACK = 0.01
+
+
 @dataclass
 class Account:
     email: str
@@ -313,8 +318,10 @@ class Run:
 
     def upper_bound(self, per_minute: int) -> int:
         """The most a GCRA bucket of `per_minute` may admit over the run (CONTRACT §4.3):
-        the burst plus what refilled while the run lasted (+1 for the rounding at the ends)."""
-        return per_minute + math.floor(self.elapsed * per_minute / 60) + 1
+        the burst plus every unit that refilled while the run lasted. Not one unit more: the
+        only slack is CLOCK_SLACK seconds, for Redis's clock (it decides with `TIME`) running
+        a hair apart from this process's monotonic clock."""
+        return per_minute + math.floor((self.elapsed + CLOCK_SLACK) * per_minute / 60)
 
     def lower_bound(self, per_minute: int) -> int:
         """The least it must admit: the burst plus every unit that refilled between the first
