@@ -53,7 +53,7 @@ test-rust: ## the Rust unit tests (no Python needed)
 test-python: install services node-deps ## the Python test suite against real services
 	$(BIN)/python -m pytest
 
-runtime-proof: install ## build the wheel and run it as a non-root user, as the Docker runtime stage does
+runtime-proof: install services ## build the wheel and run it through the image entrypoint as a non-root user, as the Docker runtime stage does
 	scripts/prove-runtime.sh
 
 test: install services node-deps lint test-rust test-python runtime-proof ## everything CI runs

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Proves the Dockerfile's runtime stage without a Docker engine: build the wheel as the
-# builder stage does, install only that wheel into a clean venv owned by a non-root user,
-# run the release command and `pacai serve` as that user with PACAI_ENV=production and
-# PORT=8080 against a DATABASE_URL, and require 200 from /v5/health.
+# builder stage does, install only that wheel (with the Sentry extra) into a clean venv owned
+# by a non-root user, run the release command and `pacai serve` through the image's
+# entrypoint with PACAI_ENV=production and PORT=8080 against a DATABASE_URL, the audit key
+# given as a secret (PACAI_AUDIT_KEY) and, when run as root, a root-owned data directory as a
+# freshly mounted volume is, and require 200 from /v5/health from a server that is not root
+# and owns its data directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -49,12 +52,14 @@ else
 fi
 chmod 755 "$WORK"
 mkdir -p "$WORK/home" "$WORK/data" "$WORK/venv"
-chown -R "$RUN_USER" "$WORK/home" "$WORK/data" "$WORK/wheels" "$WORK/venv"
+# The data directory stays as it was made (root's, when root runs this): the entrypoint must
+# hand it over, as it does with a new fly.io volume.
+chown -R "$RUN_USER" "$WORK/home" "$WORK/wheels" "$WORK/venv"
 export HOME="$WORK/home"
 
 log "installing only the wheel into a clean venv as $RUN_USER"
 as_user "$RUNTIME_PYTHON" -m venv "$WORK/venv"
-as_user env HOME="$WORK/home" "$WORK/venv/bin/pip" install --quiet --disable-pip-version-check "$WHEEL"
+as_user env HOME="$WORK/home" "$WORK/venv/bin/pip" install --quiet --disable-pip-version-check "${WHEEL}[sentry]"
 
 "$ROOT/.venv/bin/python" - "$ADMIN_URL" "$DB" <<'PY'
 import sys, psycopg
@@ -63,17 +68,19 @@ with psycopg.connect(sys.argv[1], autocommit=True) as c:
 PY
 DATABASE_URL="${ADMIN_URL%/*}/$DB"
 JWT_SECRET=$("$RUNTIME_PYTHON" -c 'import secrets; print(secrets.token_urlsafe(48))')
-as_user "$WORK/venv/bin/pacai" keys generate --out "$WORK/data/audit-ed25519.pem" >/dev/null
+as_user "$WORK/venv/bin/pacai" keys generate --out "$WORK/home/audit-ed25519.pem" >/dev/null
+AUDIT_KEY=$(cat "$WORK/home/audit-ed25519.pem")
 
+# As the image runs: its entrypoint, started as whoever runs this script (root in CI).
 RUN_ENV=(env -i PATH="$WORK/venv/bin:/usr/bin:/bin" HOME="$WORK/home" PACAI_ENV=production PORT="$PORT"
-  HOST=127.0.0.1 PACAI_DATA_DIR="$WORK/data" DATABASE_URL="$DATABASE_URL" PACAI_JWT_SECRET="$JWT_SECRET"
-  PACAI_AUDIT_KEY_FILE="$WORK/data/audit-ed25519.pem")
+  HOST=127.0.0.1 PACAI_DATA_DIR="$WORK/data" PACAI_USER="$RUN_USER" DATABASE_URL="$DATABASE_URL"
+  PACAI_JWT_SECRET="$JWT_SECRET" PACAI_AUDIT_KEY="$AUDIT_KEY" "$ROOT/scripts/docker-entrypoint.sh")
 
 log "release command: pacai db upgrade"
-as_user "${RUN_ENV[@]}" pacai db upgrade
+"${RUN_ENV[@]}" pacai db upgrade
 
 log "pacai serve on port $PORT"
-as_user "${RUN_ENV[@]}" pacai serve >"$WORK/server.log" 2>&1 &
+"${RUN_ENV[@]}" pacai serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 STATUS=""
 for _ in $(seq 1 150); do
@@ -94,6 +101,13 @@ if [ -z "$SERVER_UIDS" ] || { [ "$(id -u)" = 0 ] && grep -qx 0 <<<"$SERVER_UIDS"
   exit 1
 fi
 SERVER_UID=$(head -n1 <<<"$SERVER_UIDS")
+# The entrypoint gave the data directory to the server's user, which wrote its audit file there.
+DATA_OWNER=$(stat -c %u "$WORK/data")
+if [ "$DATA_OWNER" != "$SERVER_UID" ] || ! ls "$WORK"/data/audit/*.jsonl >/dev/null 2>&1; then
+  log "the data directory is not the server's (owner uid $DATA_OWNER, server uid $SERVER_UID) or has no audit file"
+  ls -laR "$WORK/data" >&2
+  exit 1
+fi
 # 200 means ok or degraded; a fresh production install has no licence yet, which is degraded.
 "$RUNTIME_PYTHON" - "$WORK/health.json" <<'PY' || { log "unexpected health: $(cat "$WORK/health.json")"; exit 1; }
 import json, sys
@@ -103,4 +117,4 @@ assert health["status"] in ("ok", "degraded"), health
 assert health["checks"]["database"]["status"] == "ok" and health["checks"]["core"]["build"] == "release", health
 PY
 log "ok: $(cat "$WORK/health.json")"
-log "runtime stage proven: wheel-only install, uid $SERVER_UID, PACAI_ENV=production, port $PORT, HTTP 200"
+log "runtime stage proven: wheel-only install, entrypoint, uid $SERVER_UID owning the data dir, PACAI_ENV=production, port $PORT, HTTP 200"

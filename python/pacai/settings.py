@@ -8,6 +8,7 @@ bad variable and raises :class:`SettingsError` with all of them.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import re
@@ -575,7 +576,7 @@ def _read(environ: Mapping[str, str]) -> tuple[Settings | None, _Reader]:
         traces_sample_rate=r.get("SENTRY_TRACES_SAMPLE_RATE", _float_parser(0, 1), 0.0),
     )
 
-    _check_consistency(r, env, server, database, redis, auth, hsm, audit, logging_settings)
+    _check_consistency(r, env, server, database, redis, auth, hsm, audit, logging_settings, sentry)
     if r.problems:
         return None, r
     settings = Settings(
@@ -605,6 +606,7 @@ def _check_consistency(
     hsm: HsmSettings,
     audit: AuditSettings,
     logging_settings: LoggingSettings,
+    sentry: SentrySettings,
 ) -> None:
     """Rules that span variables, and the production refusals of ARCHITECTURE.md."""
     if database.pool_min > database.pool_max:
@@ -620,6 +622,8 @@ def _check_consistency(
         r.problems.append("PACAI_JWT_SIGNER: hsm needs PACAI_HSM_MODULE, PACAI_HSM_TOKEN and a PIN")
     if audit.signer == "hsm" and hsm.primary is None:
         r.problems.append("PACAI_AUDIT_SIGNER: hsm needs PACAI_HSM_MODULE, PACAI_HSM_TOKEN and a PIN")
+    if sentry.dsn and importlib.util.find_spec("sentry_sdk") is None:
+        r.problems.append("SENTRY_DSN: set, but sentry-sdk is not installed (pip install 'pacai[sentry]')")
     if audit.key_file is not None and audit.key_pem is not None:
         r.problems.append("PACAI_AUDIT_KEY: set it or PACAI_AUDIT_KEY_FILE, not both")
     if env != "production":

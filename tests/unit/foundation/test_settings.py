@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,15 @@ def test_env_example_lists_every_variable() -> None:
     assert listed == set(VARIABLES), (
         f"missing from .env.example: {sorted(set(VARIABLES) - listed)}; unknown: {sorted(listed - set(VARIABLES))}"
     )
+
+
+def test_a_sentry_dsn_without_sentry_sdk_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setting SENTRY_DSN on an install without the `sentry` extra stops the start with a line
+    saying what to install, rather than an ImportError in every worker."""
+    dsn = "https://public@sentry.example.com/1"
+    assert load_settings({"PACAI_ENV": "development", "SENTRY_DSN": dsn}).sentry.dsn == dsn
+    monkeypatch.setitem(sys.modules, "sentry_sdk", None)  # import machinery: "not installed"
+    with pytest.raises(SettingsError) as err:
+        load_settings({"PACAI_ENV": "development", "SENTRY_DSN": dsn})
+    assert err.value.problems == ["SENTRY_DSN: set, but sentry-sdk is not installed (pip install 'pacai[sentry]')"]
+    assert load_settings({"PACAI_ENV": "development"}).sentry.dsn is None  # no DSN, no requirement
