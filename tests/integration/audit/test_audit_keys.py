@@ -102,7 +102,9 @@ def test_a_bad_or_doubled_audit_key_secret_stops_the_start(fresh_url: str, tmp_p
         "HOST": "127.0.0.1",
         "PORT": "1",
     }
-    both = pacai("serve", env={**base, "PACAI_AUDIT_KEY_FILE": str(key), "PACAI_AUDIT_KEY": key.read_text()}, timeout=60)
+    both = pacai(
+        "serve", env={**base, "PACAI_AUDIT_KEY_FILE": str(key), "PACAI_AUDIT_KEY": key.read_text()}, timeout=60
+    )
     assert both.returncode == 1
     assert "PACAI_AUDIT_KEY: set it or PACAI_AUDIT_KEY_FILE, not both" in both.stderr
     garbage = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"

@@ -138,7 +138,9 @@ def test_session_is_not_checked_while_degraded(private_redis: PrivateRedis) -> N
 
 
 @pytest.mark.timeout(60)
-def test_an_error_reply_falls_back_like_an_outage(private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_error_reply_falls_back_like_an_outage(
+    private_redis: PrivateRedis, caplog: pytest.LogCaptureFixture
+) -> None:
     """Redis answering but refusing (out of memory under `noeviction`) must not turn into a
     500: the limits fall back to per-instance buckets, still limited, with one log line, and
     the shared buckets resume once Redis accepts writes again."""
