@@ -96,10 +96,9 @@ def build_litestar(settings: Settings) -> Litestar:
             description="PacAI v5 API (see docs/api.md)",
             path="/v5/schema",
             render_plugins=[JsonRenderPlugin()],
-            # The schema is public and spends no budget; everything else is protected.
-            openapi_router=Router(
-                "/v5/schema", route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": None}
-            ),
+            # The schema is public; like every route but health it spends the caller's
+            # `requests` budget (CONTRACT §4.1). Everything else is protected.
+            openapi_router=Router("/v5/schema", route_handlers=[], include_in_schema=False, opt={"public": True}),
         ),
         request_max_body_size=settings.server.max_body_bytes,
         logging_config=None,

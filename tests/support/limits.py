@@ -331,9 +331,12 @@ class Run:
         return per_minute + math.floor(inner * per_minute / 60)
 
 
-def spend_until_refused(send: Callable[[], httpx.Response], limit: int, policy: str) -> tuple[Run, httpx.Response]:
+def spend_until_refused(
+    send: Callable[[], httpx.Response], limit: int, policy: str, statuses: frozenset[int] | None = None
+) -> tuple[Run, httpx.Response]:
     """Sends one request after another until the first 429; every other answer must be a 2xx
-    or a 401 (the anonymous probe) and carry the budget's headers. Returns the run and the refusal."""
+    or a 401 (the anonymous probe), or one of `statuses` when given, and carry the budget's
+    headers. Returns the run and the refusal."""
     run = Run(started=time.monotonic())
     for _ in range(limit * 3 + 100):
         run.last_sent = time.monotonic()
@@ -344,7 +347,10 @@ def spend_until_refused(send: Callable[[], httpx.Response], limit: int, policy: 
             run.refused = 1
             run.ended = now
             return run, response
-        assert response.status_code < 300 or response.status_code == 401, (response.status_code, response.text)
+        if statuses is None:
+            assert response.status_code < 300 or response.status_code == 401, (response.status_code, response.text)
+        else:
+            assert response.status_code in statuses, (response.status_code, response.text)
         seen = budget(response, policy)
         assert seen.quota == limit, seen
         run.admitted += 1

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from pacai.http.client_ip import resolve_client_ip
-from pacai.http.problems import PROBLEM_JSON, problem_bytes
+from pacai.http.problems import PROBLEM_JSON, ProblemError, problem_bytes
 from pacai.observability.logging import access_log, get_logger
 from pacai.settings import Settings
 
@@ -42,6 +42,8 @@ def new_request_id() -> str:
 
 # ASGI servers and frameworks give header names in lower case.
 _DROPPED = frozenset({b"server", b"x-powered-by"})
+# Statuses of requests that no route matched (the router answers them itself).
+_UNROUTED = frozenset({404, 405})
 
 
 def _with_charset(name: bytes, value: bytes) -> tuple[bytes, bytes]:
@@ -114,10 +116,19 @@ class EdgeMiddleware:
                 cors.append((b"access-control-allow-origin", origin))
                 cors.append((b"access-control-expose-headers", EXPOSED_HEADERS.encode()))
         status_holder = [0]
+        replaced = [False]  # the app's answer was replaced by a 429: drop the rest of it
         extra = [*self.security_headers, (b"x-request-id", request_id.encode()), *cors]
 
         async def send_wrapper(message: Message) -> None:
+            if replaced[0]:
+                return
             if message["type"] == "http.response.start":
+                if message["status"] in _UNROUTED and "ratelimit_spent" not in scope["state"]:
+                    refusal = await self._limit_unrouted(scope)
+                    if refusal is not None:
+                        await self._respond_refusal(send_wrapper, refusal, request_id)
+                        replaced[0] = True
+                        return
                 status_holder[0] = message["status"]
                 headers = [_with_charset(k, v) for k, v in message.get("headers", ()) if k not in _DROPPED]
                 headers.extend(extra)
@@ -191,6 +202,29 @@ class EdgeMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": b""})
+
+    async def _limit_unrouted(self, scope: Scope) -> ProblemError | None:
+        """A request no route matched (404, 405) never reached the auth middleware, yet it is
+        a request like any other (CONTRACT §4.1): it spends its client's anonymous budget, so
+        a scanner walking unknown paths is limited too. Returns the 429 when it is spent."""
+        ctx = getattr(getattr(self.app, "state", None), "ctx", None)
+        if ctx is None:  # before start-up finished
+            return None
+        try:
+            await ctx.limits.enforce(scope, None, {})
+        except ProblemError as refusal:
+            return refusal
+        except Exception:  # noqa: BLE001 - the 404 still goes out; the failure is logged
+            edge_log.exception("rate limit of an unrouted request failed", request_id=scope["state"].get("request_id"))
+        return None
+
+    @staticmethod
+    async def _respond_refusal(send: Send, refusal: ProblemError, request_id: str) -> None:
+        body = problem_bytes(refusal.status, refusal.detail, request_id, code=refusal.code, extra=refusal.extra)
+        headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+        headers += [(k.lower().encode(), v.encode()) for k, v in refusal.headers.items()]
+        await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     async def _respond_problem(send: Send, status: int, detail: str, request_id: str, code: str | None) -> None:

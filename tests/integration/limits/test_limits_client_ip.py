@@ -128,6 +128,30 @@ def test_login_email_budget_across_clients(client: httpx.Client) -> None:
     assert attempt_login(client, fresh_email, fresh_password, new_ipv4()).status_code == 200
 
 
+def test_requests_no_route_matches_spend_the_anonymous_budget(client: httpx.Client) -> None:
+    """404 (unknown path) and 405 (known path, wrong method) are requests too (§4.1): they
+    carry the headers and spend the client's anonymous budget, so walking unknown paths is
+    limited; once it is spent, the API's own routes refuse that client as well."""
+    ip = new_ipv4()
+    paths = itertools.count()
+
+    def unrouted() -> httpx.Response:
+        n = next(paths)
+        if n % 2:
+            return client.put("/v5/auth/login", headers=via(ip))
+        return client.get(f"/v5/no-such-route/{n}", headers=via(ip))
+
+    run, refusal = spend_until_refused(unrouted, REQUESTS["anonymous"], "requests", frozenset({404, 405}))
+    assert REQUESTS["anonymous"] <= run.admitted <= run.upper_bound(REQUESTS["anonymous"])
+    assert assert_refused(refusal, "requests") == 1
+    assert refusal.json()["budget"] == "requests"
+    assert_refused(anonymous_request(client, headers=via(ip)), "requests")
+    assert_refused(client.get("/v5/no-such-route", headers=via(ip)), "requests")
+    # Another client is not affected; health stays exempt for everyone.
+    assert client.get("/v5/no-such-route", headers=via(new_ipv4())).status_code == 404
+    assert client.get("/v5/health/live", headers=via(ip)).status_code == 200
+
+
 def test_forwarded_client_gets_its_own_anonymous_budget(client: httpx.Client) -> None:
     first, second, fly = new_ipv4(), new_ipv4(), new_ipv4()
     run, refusal = spend_until_refused(lambda: anonymous_request(client, headers=via(first)), 60, "requests")

@@ -188,6 +188,8 @@ def test_anonymous_budget_is_per_socket_peer_and_health_is_exempt(setup: Setup) 
             assert r.status_code == 200 and r.json()["status"] == "ok", r.text
             assert no_limit_headers(r)
     assert spoofed().status_code == 429
+    # The API schema is a request like any other: the spent anonymous budget refuses it too.
+    assert_refused(client.get("/v5/schema/openapi.json"), "requests")
 
 
 def test_tier_change_applies_to_the_very_next_request(setup: Setup) -> None:
