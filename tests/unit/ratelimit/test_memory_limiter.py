@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+import time
 
 import pytest
 
@@ -171,6 +172,14 @@ def test_own_clock_is_monotonic_and_refills() -> None:
     assert first.allowed
     assert first.remaining == 999_999
     assert 0 < first.reset_after <= 60e-6
+    # 1,000 units at once are 60 ms of debt (one unit per 60 µs); the clock moves on while we
+    # sleep, so at least 20 ms of it has been paid back when the next request comes.
+    spent = rl.decide("k", 1_000_000, cost=1_000)
+    assert spent.allowed and 0.06 <= spent.reset_after <= 0.06 + 60e-6
+    time.sleep(0.02)
+    later = rl.decide("k", 1_000_000)
+    assert later.allowed
+    assert later.reset_after <= spent.reset_after - 0.02 + 60e-6
 
 
 def test_memory_limiter_satisfies_the_protocol() -> None:
@@ -182,7 +191,6 @@ def test_memory_limiter_satisfies_the_protocol() -> None:
     decisions = asyncio.run(run())
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert all(d.session_ok is None for d in decisions)
-    assert isinstance(limiter, MemoryLimiter)
     assert len(limiter) == 1
 
 
