@@ -41,6 +41,8 @@ class Database:
                 "row_factory": dict_row,
                 "autocommit": True,
                 "connect_timeout": max(1, int(settings.timeout)),
+                # Operators see pacai's backends by name in pg_stat_activity (unless the URL names them).
+                **({} if "application_name" in url else {"application_name": "pacai"}),
             },
             reconnect_timeout=0,  # keep retrying in the background while PostgreSQL is down
         )
@@ -48,8 +50,15 @@ class Database:
         self._check_task: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
-        """Opens the pool and proves the server answers; a clear error if it does not."""
-        await self.pool.open(wait=False)
+        """Opens the pool and proves the server answers; a clear error if it does not.
+
+        It waits for the pool's first `PACAI_DB_POOL_MIN` connections: a ping racing them
+        would make psycopg_pool open one more than the minimum."""
+        try:
+            await self.pool.open(wait=True, timeout=max(1.0, self.timeout))
+        except PoolTimeout as exc:
+            await self.pool.close()
+            raise DependencyUnavailable("database") from exc
         try:
             await self.ping()
         except DependencyUnavailable:
