@@ -146,3 +146,33 @@ def test_redis_outage_falls_back_to_per_instance_buckets_and_recovers(
         assert ACTIONS["free"] <= run.admitted <= run.upper_bound(ACTIONS["free"])
         assert budget(refusal, "actions").quota == ACTIONS["free"]
         assert_refused(refusal, "actions")
+
+
+@pytest.mark.timeout(120)
+def test_an_authenticated_request_meeting_the_outage_first_marks_the_fallback(
+    private_redis: PrivateRedis, databases: Databases, servers: Servers
+) -> None:
+    """The first request to find Redis gone may be an authenticated one, whose session check
+    and limit decision are one script: it answers 503 (its session cannot be checked), and the
+    limiter falls back and says so at once, not only when an anonymous request comes by."""
+    key = servers.root / "failover-auth-audit-key.pem"
+    generate_key_file(key)
+    env = {
+        "DATABASE_URL": databases.create(),
+        "REDIS_URL": private_redis.url,
+        "PACAI_REDIS_PREFIX": "pacai-failover-auth:",
+        "PACAI_AUDIT_KEY_FILE": str(key),
+    }
+    server = servers.start(env)
+    with server.client() as client:
+        user = login(client, register(client))
+        assert create_project(client, user).status_code == 201
+        private_redis.stop()
+        try:
+            r = create_project(client, user)
+            assert r.status_code == 503, r.text
+            lines = [e for e in log_events(server, "pacai.ratelimit") if e.startswith(FELL_BACK)]
+            assert len(lines) == 1, lines
+            assert health(client) == ("degraded", "down")
+        finally:
+            private_redis.start()
