@@ -13,11 +13,10 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
 
 import msgspec
 import redis.asyncio as aioredis
-from litestar.params import Dependency
+from litestar.params import SkipValidation
 
 from pacai import __version__, build_profile
 from pacai.audit.log import AuditLog
@@ -68,7 +67,7 @@ class AppContext:
 
 # Handlers take the context as `ctx: Ctx`: injected as is, without Litestar re-validating
 # a large object graph on every request.
-Ctx = Annotated[AppContext, Dependency(skip_validation=True)]
+Ctx = SkipValidation[AppContext]
 
 
 def redis_client(url: str) -> aioredis.Redis:
@@ -285,8 +284,9 @@ def _redis_check(client: aioredis.Redis, limiter: Limiter) -> HealthCheck:
         except Exception:  # noqa: BLE001 - reported as down
             return CheckResult(status="down", detail={"fallback": "per-instance rate limits"})
         latency = (time.perf_counter() - started) * 1000
-        if getattr(limiter, "degraded", False):
-            # Redis answers again but the limiter has not switched back yet.
+        probe = getattr(limiter, "probe", None)
+        if probe is not None and not await probe():
+            # Redis answers PING but cannot decide yet (e.g. it refuses writes).
             return CheckResult(status="degraded", latency_ms=latency)
         return CheckResult(status="ok", latency_ms=latency)
 

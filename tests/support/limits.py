@@ -93,9 +93,10 @@ def rate_limits(**per_minute: int) -> dict[str, str]:
 # --- accounts ----------------------------------------------------------------------------
 
 
-# Seconds of disagreement allowed between Redis's clock and this process's (a unit refills
-# every 60/limit s, 50 ms at the highest default budget, so this never hides a whole unit).
-CLOCK_SLACK = 0.01
+# Seconds of disagreement allowed between Redis's clock (wall time, which a VM's time sync
+# may step) and this process's monotonic clock. In units it is 0.25 s of refill, under 0.5 %
+# of any per-minute budget: 0.02 of a unit at 5/min, a quarter of one at 60/min.
+CLOCK_SLACK = 0.25
 
 
 @dataclass
@@ -318,9 +319,9 @@ class Run:
 
     def upper_bound(self, per_minute: int) -> int:
         """The most a GCRA bucket of `per_minute` may admit over the run (CONTRACT §4.3):
-        the burst plus every unit that refilled while the run lasted. Not one unit more: the
-        only slack is CLOCK_SLACK seconds, for Redis's clock (it decides with `TIME`) running
-        a hair apart from this process's monotonic clock."""
+        the burst plus every unit that refilled while the run lasted. No extra unit: the only
+        slack is CLOCK_SLACK seconds of refill, for Redis's clock (it decides with `TIME`)
+        running apart from this process's monotonic clock."""
         return per_minute + math.floor((self.elapsed + CLOCK_SLACK) * per_minute / 60)
 
     def lower_bound(self, per_minute: int) -> int:

@@ -7,10 +7,10 @@ import secrets
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
-from litestar.params import Dependency
+from litestar.params import SkipValidation
 
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
@@ -46,7 +46,7 @@ class Principal(msgspec.Struct, frozen=True):
 
 
 # As a handler parameter: injected by the auth middleware, not re-validated.
-CurrentPrincipal = Annotated[Principal, Dependency(skip_validation=True)]
+CurrentPrincipal = SkipValidation[Principal]
 
 
 def unauthorized(detail: str = "The access token is missing, invalid or expired.") -> ProblemError:

@@ -386,14 +386,32 @@ class FailoverLimiter:
                 return self.memory_limiter.decide_now(key, limit_per_minute, cost)
             finally:
                 self._probing = False
-            self._degraded = False
-            self._log.info("rate limits: Redis is reachable again; using shared buckets")
+            self._resume()
             return decision
         try:
             return await self.redis_limiter.decide(key, limit_per_minute, cost, session_key)
         except _REDIS_DOWN as exc:
             self.mark_unavailable(exc)
             return self.memory_limiter.decide_now(key, limit_per_minute, cost)
+
+    async def probe(self) -> bool:
+        """For the health check: while degraded, one real decision on a key of its own tells
+        whether Redis decides again (a PING would pass while writes still fail); if it does,
+        the shared buckets are used from the next request on. True when not degraded."""
+        if not self._degraded:
+            return True
+        try:
+            await self.redis_limiter.decide("health-probe", RATE_LIMIT_MAX_PER_MINUTE)
+        except _REDIS_DOWN:
+            return False
+        self._resume()
+        return True
+
+    def _resume(self) -> None:
+        """Back to the shared buckets; one log line, whichever probe saw Redis first."""
+        if self._degraded:
+            self._degraded = False
+            self._log.info("rate limits: Redis is reachable again; using shared buckets")
 
     def mark_unavailable(self, exc: BaseException) -> None:
         """Redis failed (here or in a caller's own script): per-instance buckets from now on,

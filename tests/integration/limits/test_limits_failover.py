@@ -176,3 +176,8 @@ def test_an_authenticated_request_meeting_the_outage_first_marks_the_fallback(
             assert health(client) == ("degraded", "down")
         finally:
             private_redis.start()
+        # Back without any request but the health checks: the check itself probes the limiter
+        # with a real decision, so `ok` means the shared buckets decide again.
+        wait_for(lambda: health(client) == ("ok", "ok"), timeout=30, interval=0.2)
+        assert len([e for e in log_events(server, "pacai.ratelimit") if e.startswith(RECOVERED)]) == 1
+        assert create_project(client, user).status_code == 201
