@@ -298,16 +298,11 @@ impl Shard {
     }
 }
 
-/// A SipHash-1-3 keyed from the operating system's random source. Should that source fail,
-/// the key comes from std's `RandomState`, itself randomly keyed per process.
+/// A SipHash-1-3 under a random 128-bit key: two outputs of std's `RandomState`, which is
+/// itself keyed from the operating system's random source.
 fn random_key_hasher() -> SipHasher13 {
-    let mut key = [0u8; 16];
-    if getrandom::getrandom(&mut key).is_err() {
-        let state = RandomState::new();
-        key[..8].copy_from_slice(&state.hash_one(0u8).to_le_bytes());
-        key[8..].copy_from_slice(&state.hash_one(1u8).to_le_bytes());
-    }
-    SipHasher13::new_with_key(&key)
+    let state = RandomState::new();
+    SipHasher13::new_with_keys(state.hash_one(0u8), state.hash_one(1u8))
 }
 
 /// Keeps shards on separate cache lines.

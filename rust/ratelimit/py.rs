@@ -27,7 +27,6 @@ pub struct PyRateDecision {
     /// member access rather than a getter call.
     #[pyo3(get)]
     allowed: Py<PyBool>,
-    is_allowed: bool,
     #[pyo3(get)]
     limit: i64,
     #[pyo3(get)]
@@ -44,7 +43,6 @@ impl PyRateDecision {
     fn from_decision(py: Python<'_>, d: Decision) -> Self {
         Self {
             allowed: PyBool::new(py, d.allowed).to_owned().unbind(),
-            is_allowed: d.allowed,
             limit: d.limit,
             remaining: d.remaining,
             retry_after: ns_to_seconds(d.retry_after_ns),
@@ -80,7 +78,6 @@ impl PyRateDecision {
         }
         Ok(Self {
             allowed: PyBool::new(py, allowed).to_owned().unbind(),
-            is_allowed: allowed,
             limit,
             remaining,
             retry_after,
@@ -90,7 +87,8 @@ impl PyRateDecision {
     }
 
     fn __eq__(&self, other: &Self) -> bool {
-        self.is_allowed == other.is_allowed
+        // True and False are singletons: the same value is the same object.
+        self.allowed.is(&other.allowed)
             && self.limit == other.limit
             && self.remaining == other.remaining
             && self.retry_after == other.retry_after
@@ -98,7 +96,7 @@ impl PyRateDecision {
             && self.session_ok == other.session_ok
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         let session = match self.session_ok {
             None => "None",
             Some(true) => "True",
@@ -106,7 +104,7 @@ impl PyRateDecision {
         };
         format!(
             "RateDecision(allowed={}, limit={}, remaining={}, retry_after={:?}, reset_after={:?}, session_ok={})",
-            if self.is_allowed { "True" } else { "False" },
+            if self.allowed.bind(py).is_true() { "True" } else { "False" },
             self.limit,
             self.remaining,
             self.retry_after,
