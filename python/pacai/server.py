@@ -53,8 +53,7 @@ def prepare_environment(settings: Settings) -> None:
     if settings.auth.algorithm == "HS256" and settings.auth.secret is None and not settings.is_production:
         os.environ["PACAI_JWT_SECRET"] = ensure_secret_file(secrets_dir / "jwt-secret")
         log.info("using the development JWT secret from the data dir")
-    audit = settings.audit
-    if audit.signer == "file" and audit.key_file is None and audit.key_pem is None and not settings.is_production:
+    if settings.audit.signer == "file" and not settings.audit.key_given and not settings.is_production:
         # Made here, once, so that several workers never race to create it.
         path = development_key_path(settings)
         if not path.exists():

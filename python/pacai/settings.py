@@ -267,6 +267,11 @@ class AuditSettings(msgspec.Struct, frozen=True, kw_only=True):
     key_pem: str | None
     signer: Literal["file", "hsm"]
 
+    @property
+    def key_given(self) -> bool:
+        """The file signer's key was configured, as a file or as PEM text."""
+        return self.key_file is not None or self.key_pem is not None
+
 
 class LicenseSettings(msgspec.Struct, frozen=True, kw_only=True):
     public_key_files: tuple[Path, ...]
@@ -636,7 +641,7 @@ def _check_consistency(
         r.problems.append("PACAI_DEMO_USERS: demo users are refused in production")
     if logging_settings.level == "debug":
         r.problems.append("PACAI_LOG_LEVEL: debug logging is refused in production")
-    if audit.signer == "file" and audit.key_file is None and audit.key_pem is None:
+    if audit.signer == "file" and not audit.key_given:
         r.problems.append(
             "PACAI_AUDIT_KEY_FILE: required in production (or PACAI_AUDIT_KEY, or PACAI_AUDIT_SIGNER=hsm)"
         )

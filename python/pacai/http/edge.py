@@ -126,7 +126,15 @@ class EdgeMiddleware:
                 if message["status"] in _UNROUTED and "ratelimit_spent" not in scope["state"]:
                     refusal = await self._limit_unrouted(scope)
                     if refusal is not None:
-                        await self._respond_refusal(send_wrapper, refusal, request_id)
+                        await self._respond_problem(
+                            send_wrapper,
+                            refusal.status,
+                            refusal.detail,
+                            request_id,
+                            refusal.code,
+                            extra=refusal.extra,
+                            headers=refusal.headers,
+                        )
                         replaced[0] = True
                         return
                 status_holder[0] = message["status"]
@@ -219,26 +227,20 @@ class EdgeMiddleware:
         return None
 
     @staticmethod
-    async def _respond_refusal(send: Send, refusal: ProblemError, request_id: str) -> None:
-        body = problem_bytes(refusal.status, refusal.detail, request_id, code=refusal.code, extra=refusal.extra)
-        headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
-        headers += [(k.lower().encode(), v.encode()) for k, v in refusal.headers.items()]
-        await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    @staticmethod
-    async def _respond_problem(send: Send, status: int, detail: str, request_id: str, code: str | None) -> None:
-        body = problem_bytes(status, detail, request_id, code=code)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
+    async def _respond_problem(
+        send: Send,
+        status: int,
+        detail: str,
+        request_id: str,
+        code: str | None,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        body = problem_bytes(status, detail, request_id, code=code, extra=extra)
+        fields = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+        fields += [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
+        await send({"type": "http.response.start", "status": status, "headers": fields})
         await send({"type": "http.response.body", "body": body})
 
     def _log_access(self, scope: Scope, status: int, started: float, request_id: str) -> None:

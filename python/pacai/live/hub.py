@@ -298,17 +298,23 @@ class LiveConnection:
         self._expiry = asyncio.create_task(expire())
 
     async def recheck(self) -> None:
+        """The periodic check: the session is still valid, and the connection's lease is renewed."""
+        if await self.refresh_principal() and self._leased and self.principal is not None:
+            await self.hub.counter.renew(self.principal.user_id, self.id)
+
+    async def refresh_principal(self) -> bool:
+        """Reads the session (and so the user's tier and role) again; a revoked session closes
+        the connection. False when the connection is closed or the check could not be made."""
         if self.principal is None or self.close_code is not None:
-            return
+            return False
         try:
             self.principal = await self.ctx.sessions.check(self.claims)
         except ProblemError:
             await self.close(CLOSE_UNAUTHORIZED, "session revoked")
-            return
+            return False
         except DependencyUnavailable:
-            return
-        if self._leased:
-            await self.hub.counter.renew(self.principal.user_id, self.id)
+            return False
+        return True
 
     # --- messages -----------------------------------------------------------------------
 
@@ -410,7 +416,7 @@ class LiveConnection:
             return
         # The tier is read afresh, as a REST request reads it: an admin's change applies to the
         # very next override, not at the next periodic check (a revoked session closes here).
-        await self.recheck()
+        await self.refresh_principal()
         if self.principal is None or self.close_code is not None:
             return
         try:
