@@ -42,16 +42,21 @@ def test_a_development_key_is_made_on_first_start_and_kept(audit_setup: AuditSet
     assert [e["type"] for e in db_entries(audit_setup.url)].count("system.started") == 2
 
 
-def test_production_refuses_to_start_without_an_audit_key(fresh_url: str, tmp_path: Path) -> None:
-    env = {
+def production_start_env(url: str, root: Path) -> dict[str, str]:
+    """A production start that stops at its configuration checks (no key yet; port 1 is never
+    reached)."""
+    return {
         "PACAI_ENV": "production",
-        "DATABASE_URL": fresh_url,
+        "DATABASE_URL": url,
         "PACAI_JWT_SECRET": JWT_SECRET,
-        "PACAI_DATA_DIR": str(tmp_path / "data"),
+        "PACAI_DATA_DIR": str(root / "data"),
         "HOST": "127.0.0.1",
         "PORT": "1",
     }
-    out = pacai("serve", env=env, timeout=60)
+
+
+def test_production_refuses_to_start_without_an_audit_key(fresh_url: str, tmp_path: Path) -> None:
+    out = pacai("serve", env=production_start_env(fresh_url, tmp_path), timeout=60)
     assert out.returncode == 1
     assert out.stderr.strip() == (
         "pacai: configuration error: PACAI_AUDIT_KEY_FILE: required in production "
@@ -94,14 +99,7 @@ def test_production_starts_with_the_key_given_as_a_secret(fresh_url: str, tmp_pa
 def test_a_bad_or_doubled_audit_key_secret_stops_the_start(fresh_url: str, tmp_path: Path) -> None:
     key = tmp_path / "audit.pem"
     assert pacai("keys", "generate", "--out", str(key), env={}).returncode == 0
-    base = {
-        "PACAI_ENV": "production",
-        "DATABASE_URL": fresh_url,
-        "PACAI_JWT_SECRET": JWT_SECRET,
-        "PACAI_DATA_DIR": str(tmp_path / "data"),
-        "HOST": "127.0.0.1",
-        "PORT": "1",
-    }
+    base = production_start_env(fresh_url, tmp_path)
     both = pacai(
         "serve", env={**base, "PACAI_AUDIT_KEY_FILE": str(key), "PACAI_AUDIT_KEY": key.read_text()}, timeout=60
     )

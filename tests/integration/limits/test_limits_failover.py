@@ -54,21 +54,26 @@ def health(client: httpx.Client) -> tuple[str, str | None]:
     return body["status"], body["checks"].get("redis", {}).get("status")
 
 
+def redis_env(private_redis: PrivateRedis, databases: Databases, servers: Servers, name: str) -> dict[str, str]:
+    """Servers on a fresh database and the private Redis (keys under `name:`), sharing one audit key."""
+    key = servers.root / f"{name}-audit-key.pem"
+    generate_key_file(key)
+    return {
+        "DATABASE_URL": databases.create(),
+        "REDIS_URL": private_redis.url,
+        "PACAI_REDIS_PREFIX": f"{name}:",
+        "PACAI_AUDIT_KEY_FILE": str(key),
+    }
+
+
 @pytest.mark.timeout(120)
 def test_redis_outage_falls_back_to_per_instance_buckets_and_recovers(
     private_redis: PrivateRedis, databases: Databases, servers: Servers
 ) -> None:
     # Fixtures in this order: the servers stop before the private Redis does.
-    key = servers.root / "failover-audit-key.pem"
-    generate_key_file(key)
-    env = {
-        "DATABASE_URL": databases.create(),
-        "REDIS_URL": private_redis.url,
-        "PACAI_REDIS_PREFIX": "pacai-failover:",
-        "PACAI_AUDIT_KEY_FILE": str(key),
-        # Each phase speaks for its own client address through X-Forwarded-For.
-        "PACAI_TRUSTED_PROXIES": "127.0.0.1/32",
-    }
+    env = redis_env(private_redis, databases, servers, "pacai-failover")
+    # Each phase speaks for its own client address through X-Forwarded-For.
+    env["PACAI_TRUSTED_PROXIES"] = "127.0.0.1/32"
     a, b = servers.start(env), servers.start(env)
     clients = itertools.count(1)
 
@@ -155,15 +160,7 @@ def test_an_authenticated_request_meeting_the_outage_first_marks_the_fallback(
     """The first request to find Redis gone may be an authenticated one, whose session check
     and limit decision are one script: it answers 503 (its session cannot be checked), and the
     limiter falls back and says so at once, not only when an anonymous request comes by."""
-    key = servers.root / "failover-auth-audit-key.pem"
-    generate_key_file(key)
-    env = {
-        "DATABASE_URL": databases.create(),
-        "REDIS_URL": private_redis.url,
-        "PACAI_REDIS_PREFIX": "pacai-failover-auth:",
-        "PACAI_AUDIT_KEY_FILE": str(key),
-    }
-    server = servers.start(env)
+    server = servers.start(redis_env(private_redis, databases, servers, "pacai-failover-auth"))
     with server.client() as client:
         user = login(client, register(client))
         assert create_project(client, user).status_code == 201
