@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+import psycopg
 from litestar.params import SkipValidation
 
 from pacai.bus import EventBus
@@ -200,21 +201,34 @@ class SessionService:
                     await self.events.emit(
                         extra_event, actor_id=actor, subject=f"session:{sid}", ip=ip, request_id=request_id, conn=conn
                     )
-                await self.events.emit(
-                    "session.revoked",
-                    actor_id=actor,
-                    subject=f"session:{sid}",
-                    ip=ip,
-                    request_id=request_id,
-                    data={"reason": reason, "user_id": user_id},
-                    conn=conn,
-                )
+                await self._record_revoked(conn, sid, user_id, reason, actor, ip, request_id)
         if row is None:
             # Not active (already revoked or unknown): make sure the hot store agrees anyway.
             await self.store.put_session(sid, SessionMark(None, 0, True), self.revoked_mark_ttl)
             return None
         await self._announce_revoked(sid, user_id)
         return user_id
+
+    async def _record_revoked(
+        self,
+        conn: psycopg.AsyncConnection[Row],
+        sid: str,
+        user_id: str,
+        reason: str,
+        actor_id: str | None,
+        ip: str | None,
+        request_id: str | None,
+    ) -> None:
+        """The `session.revoked` event, in the transaction that revoked the session."""
+        await self.events.emit(
+            "session.revoked",
+            actor_id=actor_id,
+            subject=f"session:{sid}",
+            ip=ip,
+            request_id=request_id,
+            data={"reason": reason, "user_id": user_id},
+            conn=conn,
+        )
 
     async def _announce_revoked(self, sid: str, user_id: str) -> None:
         """After the revocation committed: every instance refuses the session from now on,
@@ -233,15 +247,7 @@ class SessionService:
             )
             rows = await cur.fetchall()
             for row in rows:
-                await self.events.emit(
-                    "session.revoked",
-                    actor_id=actor_id,
-                    subject=f"session:{row['id']}",
-                    ip=ip,
-                    request_id=request_id,
-                    data={"reason": reason, "user_id": user_id},
-                    conn=conn,
-                )
+                await self._record_revoked(conn, str(row["id"]), user_id, reason, actor_id, ip, request_id)
         for row in rows:
             await self._announce_revoked(str(row["id"]), user_id)
         return len(rows)
