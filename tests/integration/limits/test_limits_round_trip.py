@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 
 from tests.conftest import TEST_JWT_SECRET, random_email
+from tests.support.identity import FAST_ARGON2
 from tests.support.server import ServerProcess
 from tests.support.services import PrivateRedis
-
-FAST_ARGON2 = {"PACAI_ARGON2_TIME_COST": "1", "PACAI_ARGON2_MEMORY_KIB": "8192", "PACAI_ARGON2_PARALLELISM": "1"}
 
 
 @pytest.fixture
@@ -24,6 +24,23 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     instance.stop()
 
 
+def redis_server_env(database_url: str, private_redis: PrivateRedis) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": private_redis.url,
+        **FAST_ARGON2,
+        "PACAI_JWT_SECRET": TEST_JWT_SECRET,
+    }
+
+
+def signed_in(client: httpx.Client) -> dict[str, str]:
+    """Registers a new user and signs in; the Authorization header of its access token."""
+    email, password = random_email(), "round trip password"
+    assert client.post("/v5/auth/register", json={"email": email, "password": password}).status_code == 201
+    token = client.post("/v5/auth/login", json={"email": email, "password": password}).json()["access_token"]
+    return {"authorization": f"Bearer {token}"}
+
+
 def command_calls(client: redis.Redis, name: str) -> int:
     stats = client.info("commandstats")
     return int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
@@ -32,20 +49,10 @@ def command_calls(client: redis.Redis, name: str) -> int:
 def test_an_authenticated_request_costs_one_redis_round_trip(
     server_factory: Callable[..., ServerProcess], database_url: str, private_redis: PrivateRedis
 ) -> None:
-    server = server_factory(
-        {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": private_redis.url,
-            **FAST_ARGON2,
-            "PACAI_JWT_SECRET": TEST_JWT_SECRET,
-        }
-    )
+    server = server_factory(redis_server_env(database_url, private_redis))
     probe = redis.Redis(port=private_redis.port)
-    email, password = random_email(), "round trip password 1"
     with server.client() as client:
-        assert client.post("/v5/auth/register", json={"email": email, "password": password}).status_code == 201
-        login = client.post("/v5/auth/login", json={"email": email, "password": password}).json()
-        headers = {"authorization": f"Bearer {login['access_token']}"}
+        headers = signed_in(client)
         assert client.get("/v5/projects", headers=headers).status_code == 200  # warm: script loaded
 
         before = {name: command_calls(probe, name) for name in ("evalsha", "mget", "eval")}
@@ -66,20 +73,10 @@ def test_an_authenticated_request_costs_one_redis_round_trip(
 def test_a_session_the_store_lost_is_refilled_then_checked_in_one_trip(
     server_factory: Callable[..., ServerProcess], database_url: str, private_redis: PrivateRedis
 ) -> None:
-    server = server_factory(
-        {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": private_redis.url,
-            **FAST_ARGON2,
-            "PACAI_JWT_SECRET": TEST_JWT_SECRET,
-        }
-    )
+    server = server_factory(redis_server_env(database_url, private_redis))
     probe = redis.Redis(port=private_redis.port)
-    email, password = random_email(), "round trip password 2"
     with server.client() as client:
-        assert client.post("/v5/auth/register", json={"email": email, "password": password}).status_code == 201
-        token = client.post("/v5/auth/login", json={"email": email, "password": password}).json()["access_token"]
-        headers = {"authorization": f"Bearer {token}"}
+        headers = signed_in(client)
         probe.flushall()  # Redis lost everything: the marks come back from PostgreSQL
         assert client.get("/v5/projects", headers=headers).status_code == 200
         assert client.get("/v5/projects", headers=headers).status_code == 200
