@@ -21,12 +21,12 @@ from typing import Any
 import httpx
 import psycopg
 
+from tests.support.identity import FAST_ARGON2
 from tests.support.server import ServerProcess
 
 TEST_JWT_SECRET = "test-secret-0123456789abcdef0123456789abcdef"  # fixture only
 ADMIN_DATABASE_URL = os.environ.get("PACAI_TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Argon2 is slow on purpose; these tests are about budgets, not hashing.
-FAST_ARGON2 = {"PACAI_ARGON2_TIME_COST": "1", "PACAI_ARGON2_MEMORY_KIB": "8192", "PACAI_ARGON2_PARALLELISM": "1"}
 ENV_BASE = {k: v for k, v in os.environ.items() if not k.startswith(("PACAI_", "DATABASE_URL", "REDIS_URL", "SENTRY_"))}
 
 # CONTRACT §4.1, units per minute.
