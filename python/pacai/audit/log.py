@@ -30,8 +30,8 @@ from pacai import _core
 from pacai.audit.files import AuditFileError, AuditFiles, audit_files, read_entries, seq_and_hash
 from pacai.audit.signer import AuditSigner
 from pacai.db.database import Database, Row
+from pacai.errors import DependencyUnavailable
 from pacai.events import Event
-from pacai.http.problems import DependencyUnavailable
 from pacai.observability.logging import get_logger
 
 log = get_logger("pacai.audit")

@@ -12,7 +12,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from pacai.http.problems import DependencyUnavailable
+from pacai.errors import DependencyUnavailable
 from pacai.observability.logging import get_logger
 from pacai.settings import DatabaseSettings
 

@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from pacai.errors import ProblemError
 from pacai.http.client_ip import resolve_client_ip
-from pacai.http.problems import PROBLEM_JSON, ProblemError, problem_bytes
+from pacai.http.problems import PROBLEM_JSON, problem_bytes
 from pacai.observability.logging import access_log, get_logger
 from pacai.settings import Settings
 

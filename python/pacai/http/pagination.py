@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 from litestar.params import Parameter
 
-from pacai.http.problems import invalid
+from pacai.errors import invalid
 
 T = TypeVar("T")
 

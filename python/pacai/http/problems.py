@@ -1,9 +1,5 @@
-"""RFC 9457 problem documents: the one mapping from exceptions to error responses.
-
-No error body ever carries a traceback, an SQL statement, a path, a secret or an internal
-exception name: 5xx bodies say only that an internal error happened and give the
-request id, under which the traceback is logged.
-"""
+"""RFC 9457 problem documents (CONTRACT §1.2): the one mapping from exceptions to error
+responses. A 5xx body gives only the request id; the traceback goes to the log under it."""
 
 from __future__ import annotations
 
@@ -17,63 +13,11 @@ import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from pacai.errors import DEFAULT_CODES, DependencyUnavailable, FieldError, ProblemError
 from pacai.observability.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger("pacai.errors")
-
-# A machine-readable code per status, for clients that switch on it.
-DEFAULT_CODES: dict[int, str] = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "unprocessable",
-    429: "rate_limited",
-    500: "internal_error",
-    503: "service_unavailable",
-}
-
-
-class FieldError(msgspec.Struct, frozen=True):
-    field: str
-    message: str
-
-
-class ProblemError(Exception):
-    """Raised by services for an expected failure that the client should see."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        *,
-        code: str | None = None,
-        errors: list[FieldError] | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.code = code or DEFAULT_CODES.get(status, "error")
-        self.errors = errors
-        self.headers = headers or {}
-        self.extra = extra or {}
-
-
-def invalid(field: str, message: str) -> ProblemError:
-    """A 400 naming one field."""
-    return ProblemError(
-        400,
-        "The request is invalid.",
-        code="validation_failed",
-        errors=[FieldError(field, message)],
-    )
 
 
 def problem_document(
@@ -205,14 +149,6 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
             errors = [FieldError("request", "is malformed")]
     doc = problem_document(status, detail, request_id_of(request), errors=errors)
     return _response(status, doc, headers)
-
-
-class DependencyUnavailable(Exception):
-    """A required dependency (database, Redis, the HSM) cannot be reached."""
-
-    def __init__(self, dependency: str) -> None:
-        super().__init__(f"{dependency} is unavailable")
-        self.dependency = dependency
 
 
 def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

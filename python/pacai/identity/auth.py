@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from pacai.http.problems import ProblemError
+from pacai.errors import ProblemError
 from pacai.identity.sessions import Principal, unauthorized
 from pacai.identity.store import RedisHotStore
 from pacai.identity.tokens import TokenError

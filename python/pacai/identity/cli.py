@@ -13,7 +13,7 @@ from typing import Any
 from pacai.bus import MemoryBus
 from pacai.cli_support import cli_context
 from pacai.db import migrations
-from pacai.http.problems import ProblemError
+from pacai.errors import ProblemError
 from pacai.identity.passwords import Passwords
 from pacai.identity.sessions import SessionService
 from pacai.identity.store import MemoryHotStore

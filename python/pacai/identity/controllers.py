@@ -10,9 +10,9 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from pacai.context import Ctx
 from pacai.db.database import Row
+from pacai.errors import ProblemError
 from pacai.http.ids import is_uuid
 from pacai.http.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page, decode_cursor, encode_cursor
-from pacai.http.problems import ProblemError
 from pacai.identity.auth import admin_guard
 from pacai.identity.schemas import (
     AdminUserPatch,

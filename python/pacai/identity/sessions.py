@@ -15,9 +15,9 @@ from litestar.params import SkipValidation
 
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
+from pacai.errors import DependencyUnavailable, ProblemError
 from pacai.events import EventSink
 from pacai.http.ids import is_uuid
-from pacai.http.problems import DependencyUnavailable, ProblemError
 from pacai.identity.store import HotStore, SessionMark, UserMark
 from pacai.observability.logging import get_logger
 

@@ -15,7 +15,7 @@ from typing import Protocol
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from pacai.http.problems import DependencyUnavailable
+from pacai.errors import DependencyUnavailable
 
 # What the store knows about a session: active (with its user and end), or revoked.
 REVOKED = "r"

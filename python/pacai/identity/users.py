@@ -11,9 +11,9 @@ from datetime import datetime
 import psycopg.errors
 
 from pacai.db.database import Database, Row
+from pacai.errors import FieldError, ProblemError
 from pacai.events import EventSink
 from pacai.http.ids import is_uuid
-from pacai.http.problems import FieldError, ProblemError
 from pacai.identity.passwords import Passwords
 from pacai.identity.schemas import AdminUserPatch, User
 from pacai.identity.sessions import SessionService

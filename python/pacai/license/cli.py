@@ -119,7 +119,7 @@ def cmd_install(args: argparse.Namespace) -> int:
     from pacai.bus import MemoryBus
     from pacai.cli import database_url, settings_or_exit
     from pacai.cli_support import cli_context
-    from pacai.http.problems import ProblemError
+    from pacai.errors import ProblemError
     from pacai.license.service import LicenseService, load_vendor_keys
 
     settings = settings_or_exit()

@@ -19,9 +19,9 @@ import msgspec
 from pacai import _core
 from pacai.bus import EventBus
 from pacai.db.database import Database
+from pacai.errors import ProblemError
 from pacai.events import EventSink
 from pacai.health.service import CheckResult
-from pacai.http.problems import ProblemError
 from pacai.identity.sessions import Principal
 
 LICENSE_CHANNEL = "license"

@@ -13,7 +13,7 @@ from typing import Protocol
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from pacai.http.problems import DependencyUnavailable
+from pacai.errors import DependencyUnavailable
 
 CONNECTION_CAPS = {"free": 2, "creator": 10, "lifetime": 20}
 LEASE_SECONDS = 60

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from pacai.bus import Subscription
-from pacai.http.problems import DependencyUnavailable, ProblemError
+from pacai.errors import DependencyUnavailable, ProblemError
 from pacai.identity.sessions import SESSIONS_CHANNEL, Principal
 from pacai.identity.tokens import TokenError
 from pacai.live.connections import CONNECTION_CAPS, ConnectionCounter

@@ -23,9 +23,9 @@ from psycopg.types.json import Jsonb
 from pacai import _core
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
+from pacai.errors import FieldError, ProblemError, invalid
 from pacai.events import EventSink
 from pacai.http.ids import is_uuid
-from pacai.http.problems import FieldError, ProblemError, invalid
 from pacai.identity.auth import ensure_visible
 from pacai.identity.sessions import Principal
 from pacai.projects.schemas import (

@@ -24,8 +24,8 @@ from typing import Any
 
 import redis.exceptions
 
+from pacai.errors import DependencyUnavailable, ProblemError
 from pacai.events import EventSink
-from pacai.http.problems import DependencyUnavailable, ProblemError
 from pacai.identity.sessions import Principal, unauthorized
 from pacai.identity.store import RedisHotStore, UserMark
 from pacai.identity.users import email_subject

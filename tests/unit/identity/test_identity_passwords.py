@@ -14,8 +14,8 @@ from argon2.exceptions import VerifyMismatchError
 
 from pacai.bus import MemoryBus
 from pacai.db.database import Database
+from pacai.errors import ProblemError
 from pacai.events import EventSink
-from pacai.http.problems import ProblemError
 from pacai.identity.auth import ensure_visible
 from pacai.identity.passwords import Passwords
 from pacai.identity.sessions import Principal, SessionService

@@ -18,8 +18,8 @@ import redis.asyncio as aioredis
 from pacai.bus import MemoryBus
 from pacai.context import redis_client
 from pacai.db.database import Database
+from pacai.errors import DependencyUnavailable, ProblemError
 from pacai.events import EventSink
-from pacai.http.problems import DependencyUnavailable, ProblemError
 from pacai.identity.passwords import Passwords
 from pacai.identity.schemas import AdminUserPatch
 from pacai.identity.sessions import SessionService

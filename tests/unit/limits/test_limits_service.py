@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from pacai.errors import ProblemError
 from pacai.events import Event, EventSink
-from pacai.http.problems import ProblemError
 from pacai.identity.sessions import Principal
 from pacai.ratelimit import DEFAULT_RATE_LIMITS, MemoryLimiter
 from pacai.ratelimit import service as service_module

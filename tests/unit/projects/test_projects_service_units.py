@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pacai import _core
-from pacai.http.problems import ProblemError
+from pacai.errors import ProblemError
 from pacai.projects.service import _lock_key, audit_seed, channel_of, clean_name, normalize_params
 from tests.support.domain import canonical_json
 
