@@ -1,22 +1,46 @@
-"""What CLI commands that change data share with the server: the database, and the audit
-log attached to the event sink, so a user created or a licence installed from the command
-line is recorded exactly as it would be through the API."""
+"""What the `pacai` commands share: the settings (or exit 1 saying why), the database URL,
+and the audit log attached to the event sink, so a user created or a licence installed from
+the command line is recorded exactly as it would be through the API."""
 
 from __future__ import annotations
 
 import argparse
 import functools
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pacai import _core
 from pacai.audit.wiring import attach_audit
 from pacai.db.database import Database
+from pacai.db.embedded import EmbeddedPostgres
 from pacai.events import EventSink
-from pacai.settings import Settings
+from pacai.settings import Settings, SettingsError, load_settings
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        for line in exc.problems:
+            print(f"pacai: configuration error: {line}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+@contextmanager
+def database_url(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL, or the embedded server for the length of one command."""
+    if settings.database.url:
+        yield settings.database.url
+        return
+    settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+    embedded = EmbeddedPostgres(settings.server.data_dir)
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
 
 
 @dataclass

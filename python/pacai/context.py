@@ -1,48 +1,45 @@
-"""The application context: every long-lived service of one process, built at start-up.
+"""The wiring: every long-lived service of one process, built at start-up from the settings.
 
-Built once in the Litestar lifespan and closed at shutdown. Controllers receive it through
-dependency injection; nothing reaches for module-level globals. Memory and Redis are two
-implementations of the same small interfaces (session store, limiter, event bus): Redis
-when REDIS_URL is set, process memory otherwise.
+Built once in the Litestar lifespan and closed at shutdown; controllers receive the one
+service each handler uses (see `pacai.app`). Memory and Redis implement the same small
+interfaces (session store, limiter, event bus): Redis when REDIS_URL is set.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import msgspec
 import redis.asyncio as aioredis
-from litestar.params import SkipValidation
 
-from pacai import __version__, build_profile
+from pacai import __version__
 from pacai.audit.log import AuditLog
-from pacai.audit.wiring import attach_audit, failover_signer
+from pacai.audit.wiring import attach_audit
 from pacai.bus import EventBus, MemoryBus, RedisBus
+from pacai.db import migrations
 from pacai.db.database import Database
 from pacai.db.embedded import EmbeddedPostgres
 from pacai.events import EventSink
-from pacai.health.service import Check as HealthCheck
-from pacai.health.service import CheckResult, HealthService
+from pacai.health.checks import audit_check, core_check, database_check, redis_check
+from pacai.health.service import HealthService
+from pacai.hsm.health import hsm_check
 from pacai.hsm.signer import FailoverSigner
+from pacai.hsm.wiring import audit_token_signer, failover_signer, token_serial
 from pacai.identity.passwords import Passwords
 from pacai.identity.sessions import SessionService
 from pacai.identity.store import HotStore, MemoryHotStore, RedisHotStore
 from pacai.identity.tokens import TokenService
 from pacai.identity.users import UserService
-from pacai.license.service import LicenseService, load_vendor_keys
-from pacai.live.connections import ConnectionCounter, MemoryConnectionCounter, RedisConnectionCounter
+from pacai.license.service import LicenseService, license_service
 from pacai.live.hub import LiveHub
-from pacai.observability.logging import get_logger
 from pacai.projects.service import ProjectService
+from pacai.ratelimit.connections import ConnectionCounter, MemoryConnectionCounter, RedisConnectionCounter
 from pacai.ratelimit.engine import FailoverLimiter, Limiter, MemoryLimiter, RedisLimiter
 from pacai.ratelimit.service import RateLimitService
 from pacai.settings import AuthSettings, Settings
-
-log = get_logger("pacai.context")
 
 
 @dataclass(eq=False)
@@ -62,12 +59,7 @@ class AppContext:
     audit: AuditLog
     license: LicenseService
     hsm: FailoverSigner | None
-    live: LiveHub = field(init=False)  # needs the context itself; set right after
-
-
-# Handlers take the context as `ctx: Ctx`: injected as is, without Litestar re-validating
-# a large object graph on every request.
-Ctx = SkipValidation[AppContext]
+    live: LiveHub
 
 
 def redis_client(url: str) -> aioredis.Redis:
@@ -87,15 +79,11 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
         url = settings.database.url
         if url is None:
             # Started directly (not through `pacai serve`): run the embedded server here.
-            from pacai.db import migrations
-
             embedded = EmbeddedPostgres(settings.server.data_dir)
             url = embedded.start()
             stack.callback(embedded.stop)
             migrations.upgrade(url)
         else:
-            from pacai.db import migrations
-
             pending = await asyncio.to_thread(migrations.pending, url)
             if pending:
                 raise RuntimeError(
@@ -125,7 +113,7 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
         stack.push_async_callback(bus.close)
 
         events = EventSink()
-        hsm = await _hsm_signer(settings)
+        hsm = await asyncio.to_thread(audit_token_signer, settings)
         audit = await attach_audit(settings, db, events, hsm)
         jwt_hsm = None
         if settings.auth.algorithm == "EdDSA" and settings.auth.signer == "hsm":
@@ -140,38 +128,43 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
             access_ttl=settings.auth.access_ttl,
             leeway=settings.auth.leeway,
         )
-        serial = await _token_serial(hsm)
-        license_service = LicenseService(
-            db,
-            bus,
-            events,
-            load_vendor_keys(settings.license.public_key_files),
-            enforce=settings.license.enforce,
-            hardware_serial=lambda: serial,
-        )
-        license_service.start()
+        licence = license_service(settings, db, bus, events, hardware_serial=await token_serial(hsm))
+        licence.start()
         users = UserService(
             db, Passwords(settings.auth), sessions, events, registration_open=settings.server.registration_open
         )
-        users.seat_check = license_service.check_seats
+        users.seat_check = licence.check_seats
         limits = RateLimitService(limiter, settings.rate_limits.per_minute, events)
         limits.reporter.start()
         stack.push_async_callback(limits.reporter.close)
 
         health = HealthService(__version__, settings.env)
-        health.add("database", _database_check(db), required=True)
+        health.add("database", database_check(db), required=True)
         if client is not None:
-            health.add("redis", _redis_check(client, limiter), required=False)
-        health.add("core", _core_check, required=True)
+            health.add("redis", redis_check(client, limiter), required=False)
+        health.add("core", core_check, required=True)
         if settings.license.enforce or settings.license.public_key_files:
-            health.add("license", license_service.health, required=False)
+            health.add("license", licence.health, required=False)
         if hsm is not None:
-            health.add("hsm", _hsm_check(hsm), required=False)
-        health.add("audit", _audit_check(audit), required=False)
+            health.add("hsm", hsm_check(hsm), required=False)
+        health.add("audit", audit_check(audit), required=False)
 
+        projects = ProjectService(db, bus, events)
         counter: ConnectionCounter = (
             RedisConnectionCounter(client, settings.redis.prefix) if client is not None else MemoryConnectionCounter()
         )
+        live = LiveHub(
+            bus=bus,
+            tokens=tokens,
+            sessions=sessions,
+            projects=projects,
+            license=licence,
+            limits=limits,
+            counter=counter,
+            queue_size=settings.websocket.queue,
+        )
+        live.start()
+        stack.push_async_callback(live.close)
         ctx = AppContext(
             settings=settings,
             db=db,
@@ -184,14 +177,12 @@ async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
             sessions=sessions,
             users=users,
             limits=limits,
-            projects=ProjectService(db, bus, events),
+            projects=projects,
             audit=audit,
-            license=license_service,
+            license=licence,
             hsm=hsm,
+            live=live,
         )
-        ctx.live = LiveHub(ctx, counter)
-        ctx.live.start()
-        stack.push_async_callback(ctx.live.close)
         await events.emit("system.started", data={"version": __version__, "environment": settings.env})
         yield ctx
 
@@ -206,92 +197,3 @@ def _auth_with_dev_secret(settings: Settings) -> AuthSettings:
 
     secret = ensure_secret_file(settings.server.data_dir / "secrets" / "jwt-secret")
     return msgspec.structs.replace(auth, secret=secret)
-
-
-async def _hsm_signer(settings: Settings) -> FailoverSigner | None:
-    """The audit key's token pair, when an HSM is configured (also the licence's hardware id)."""
-    if settings.hsm.primary is None:
-        return None
-    return await asyncio.to_thread(failover_signer, settings, settings.hsm.audit_key_label)
-
-
-async def _token_serial(hsm: FailoverSigner | None) -> str | None:
-    if hsm is None:
-        return None
-    try:
-        return await asyncio.to_thread(hsm.primary.token_serial)
-    except Exception as exc:  # noqa: BLE001 - without a serial a hardware-bound licence is a mismatch
-        # HSM errors name the token and the PKCS#11 error class, never a PIN.
-        log.warning("cannot read the HSM token serial", error=str(exc))
-        return None
-
-
-HSM_PROBE_SECONDS = 5.0
-
-
-def _hsm_check(hsm: FailoverSigner) -> HealthCheck:
-    """A real signature, at most every few seconds: /v5/health is public and unlimited, and
-    must not let anyone make the token sign on demand."""
-    last: list[tuple[float, CheckResult]] = []
-
-    async def probe() -> CheckResult:
-        try:
-            await asyncio.to_thread(hsm.sign, b"pacai health probe")
-        except Exception:  # noqa: BLE001 - no token can sign
-            return CheckResult(status="down", detail={"signing": "unavailable"})
-        if hsm.degraded:
-            return CheckResult(status="degraded", detail={"signing": "fallback token"})
-        return CheckResult(status="ok", detail={"signing": "primary token"})
-
-    async def check() -> CheckResult:
-        # What real signing calls just met is reported at once; an idle signer is probed.
-        if not hsm.available:
-            return CheckResult(status="down", detail={"signing": "unavailable"})
-        now = time.monotonic()
-        stale = not last or now - last[0][0] >= HSM_PROBE_SECONDS
-        if stale or (hsm.degraded and last[0][1].status == "ok"):
-            last[:] = [(now, await probe())]
-        return last[0][1]
-
-    return check
-
-
-def _audit_check(audit: AuditLog) -> HealthCheck:
-    async def check() -> CheckResult:
-        problem = audit.sink_problem()
-        if problem is not None or audit.signer.degraded:
-            return CheckResult(status="degraded", detail={"file_writable": problem is None})
-        return CheckResult(status="ok")
-
-    return check
-
-
-def _database_check(db: Database) -> HealthCheck:
-    async def check() -> CheckResult:
-        try:
-            return CheckResult(status="ok", latency_ms=await db.ping())
-        except Exception:  # noqa: BLE001 - reported as down
-            return CheckResult(status="down")
-
-    return check
-
-
-def _redis_check(client: aioredis.Redis, limiter: Limiter) -> HealthCheck:
-    async def check() -> CheckResult:
-        started = time.perf_counter()
-        try:
-            await client.ping()
-        except Exception:  # noqa: BLE001 - reported as down
-            return CheckResult(status="down", detail={"fallback": "per-instance rate limits"})
-        latency = (time.perf_counter() - started) * 1000
-        probe = getattr(limiter, "probe", None)
-        if probe is not None and not await probe():
-            # Redis answers PING but cannot decide yet (e.g. it refuses writes).
-            return CheckResult(status="degraded", latency_ms=latency)
-        return CheckResult(status="ok", latency_ms=latency)
-
-    return check
-
-
-async def _core_check() -> CheckResult:
-    return CheckResult(status="ok", detail={"build": build_profile})

@@ -18,6 +18,17 @@ from pacai.observability.logging import get_logger
 log = get_logger("pacai.events")
 
 
+class RequestMeta(msgspec.Struct, frozen=True):
+    """Where an action came from, as its audit record keeps it: the client address
+    (CONTRACT §4.5) and the request id (§1.4). Empty for the CLI and background work."""
+
+    ip: str | None = None
+    request_id: str | None = None
+
+
+NO_META = RequestMeta()
+
+
 class Event(msgspec.Struct, frozen=True, kw_only=True):
     type: str
     actor_id: str | None = None
@@ -43,16 +54,23 @@ class EventSink:
         self,
         type: str,
         *,
+        meta: RequestMeta = NO_META,
         actor_id: str | None = None,
         subject: str | None = None,
-        ip: str | None = None,
-        request_id: str | None = None,
         data: dict[str, Any] | None = None,
         conn: psycopg.AsyncConnection[Any] | None = None,
     ) -> None:
-        event = Event(type=type, actor_id=actor_id, subject=subject, ip=ip, request_id=request_id, data=data or {})
+        event = Event(
+            type=type, actor_id=actor_id, subject=subject, ip=meta.ip, request_id=meta.request_id, data=data or {}
+        )
         log.info(
-            "event", event_type=type, actor_id=actor_id, subject=subject, ip=ip, request_id=request_id, data=event.data
+            "event",
+            event_type=type,
+            actor_id=actor_id,
+            subject=subject,
+            ip=meta.ip,
+            request_id=meta.request_id,
+            data=event.data,
         )
         # Writers (the audit log) raise if they cannot persist: the caller's action must
         # not silently succeed without its record.

@@ -11,8 +11,10 @@ import msgspec
 
 from pacai import _core
 from pacai.audit.files import audit_files, read_entries
+from pacai.audit.log import AUDIT_LOCK_KEY, entry_from_row, verify_chain, verify_stores
 from pacai.audit.signer import generate_key_file
-from pacai.cli_support import input_errors, load_public_keys
+from pacai.cli_support import database_url, input_errors, load_public_keys, settings_or_exit
+from pacai.db.database import Database
 
 
 def _file_inputs(paths: list[str]) -> list[Path]:
@@ -46,18 +48,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         if not keys:
             print("pacai: --public-key is required to verify files offline", file=sys.stderr)
             return 2
-        from pacai.audit.log import verify_chain
-
         report = verify_chain(read_entries(files), keys, from_genesis=not args.partial, head_hash=args.head_hash)
         return _report(report, ", ".join(str(f) for f in files))
     return asyncio.run(_verify_database(keys, args.head_hash))
 
 
 async def _verify_database(extra_keys: dict[str, bytes], head_hash: str | None) -> int:
-    from pacai.audit.log import AUDIT_LOCK_KEY, entry_from_row, verify_chain, verify_stores
-    from pacai.cli import database_url, settings_or_exit
-    from pacai.db.database import Database
-
     settings = settings_or_exit()
     directory = settings.server.data_dir / "audit"
     with database_url(settings) as url:

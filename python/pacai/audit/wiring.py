@@ -8,27 +8,16 @@ from pacai.audit.log import AuditLog
 from pacai.audit.signer import AuditSigner, FileSigner, HsmAuditSigner, generate_key_file
 from pacai.db.database import Database
 from pacai.events import EventSink
-from pacai.hsm.config import HsmConfig
-from pacai.hsm.signer import FailoverSigner, HsmSigner
+from pacai.hsm.signer import FailoverSigner
+from pacai.hsm.wiring import failover_signer
 from pacai.observability.logging import get_logger
-from pacai.settings import HsmTokenSettings, Settings
+from pacai.settings import Settings
 
 log = get_logger("pacai.audit")
 
 
 def development_key_path(settings: Settings) -> Path:
     return settings.server.data_dir / "keys" / "audit-ed25519.pem"
-
-
-def hsm_config(token: HsmTokenSettings, key_label: str) -> HsmConfig:
-    return HsmConfig(module_path=token.module, token_label=token.token, pin=token.pin, key_label=key_label)
-
-
-def failover_signer(settings: Settings, key_label: str) -> FailoverSigner:
-    assert settings.hsm.primary is not None
-    primary = HsmSigner(hsm_config(settings.hsm.primary, key_label))
-    fallback = HsmSigner(hsm_config(settings.hsm.fallback, key_label)) if settings.hsm.fallback else None
-    return FailoverSigner(primary, fallback)
 
 
 def audit_signer(settings: Settings, hsm: FailoverSigner | None = None) -> AuditSigner:

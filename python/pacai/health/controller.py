@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Response, get
-from litestar.params import Dependency
+from litestar.params import SkipValidation
 
 from pacai.health.service import HealthReport, HealthService
+
+Health = SkipValidation[HealthService]
 
 
 class HealthController(Controller):
@@ -16,16 +18,12 @@ class HealthController(Controller):
     opt = {"public": True, "rate_limit": None}
 
     @get("/", summary="Health of the server and its dependencies", cache_control=None)
-    async def health(
-        self, health_service: Annotated[HealthService, Dependency(skip_validation=True)]
-    ) -> Response[HealthReport]:
-        return _as_response(await health_service.report())
+    async def health(self, health: Health) -> Response[HealthReport]:
+        return _as_response(await health.report())
 
     @get("/ready", summary="Readiness: the same report as /v5/health")
-    async def ready(
-        self, health_service: Annotated[HealthService, Dependency(skip_validation=True)]
-    ) -> Response[HealthReport]:
-        return _as_response(await health_service.report())
+    async def ready(self, health: Health) -> Response[HealthReport]:
+        return _as_response(await health.report())
 
     @get("/live", summary="Liveness: the process serves requests")
     async def live(self) -> dict[str, Any]:

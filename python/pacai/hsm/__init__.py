@@ -4,7 +4,7 @@
 block (PKCS#11 is synchronous): run them in a worker thread from async code.
 """
 
-from pacai.hsm.config import HsmConfig, HsmConfigError, hsm_configs_from_env
+from pacai.hsm.config import HsmConfig, HsmConfigError
 from pacai.hsm.signer import (
     FailoverSigner,
     HsmError,
@@ -27,5 +27,4 @@ __all__ = [
     "HsmUnavailable",
     "KeyInfo",
     "SignResult",
-    "hsm_configs_from_env",
 ]

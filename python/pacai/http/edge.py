@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from pacai.errors import ProblemError
+from pacai.events import RequestMeta
 from pacai.http.client_ip import resolve_client_ip
 from pacai.http.problems import PROBLEM_JSON, problem_bytes
 from pacai.observability.logging import access_log, get_logger
@@ -35,6 +36,12 @@ EXPOSED_HEADERS = "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After, WWW-A
 
 edge_log = get_logger("pacai.edge")
 ws_log = get_logger("pacai.ws")
+
+
+def request_meta(scope: Mapping[str, Any]) -> RequestMeta:
+    """The client address and request id the edge put on this request or socket."""
+    state = scope.get("state") or {}
+    return RequestMeta(ip=state.get("client_ip"), request_id=state.get("request_id"))
 
 
 def new_request_id() -> str:

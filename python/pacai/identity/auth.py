@@ -1,4 +1,4 @@
-"""Authentication on every route that is not marked public, and the guards.
+"""Authentication on every route that is not marked public.
 
 Secure by default: a route is protected unless its handler says `opt={"public": True}`.
 The check runs before the handler and before any body is read: the Rust core verifies the
@@ -8,20 +8,26 @@ is active right now, on this very request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
+from typing import Any, Protocol
 
 from pacai.errors import ProblemError
-from pacai.identity.sessions import Principal, unauthorized
-from pacai.identity.store import RedisHotStore
-from pacai.identity.tokens import TokenError
-
-if TYPE_CHECKING:
-    from pacai.context import AppContext
+from pacai.identity.sessions import Principal, SessionService, unauthorized
+from pacai.identity.store import HotStore, RedisHotStore
+from pacai.identity.tokens import TokenError, TokenService
+from pacai.license.service import LicenseService
+from pacai.ratelimit.service import RateLimitService
 
 Scope = dict[str, Any]
+
+
+class Gatekeepers(Protocol):
+    """What the middleware consults on every request (the application context has them)."""
+
+    tokens: TokenService
+    sessions: SessionService
+    store: HotStore
+    limits: RateLimitService
+    license: LicenseService
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -34,22 +40,22 @@ def bearer_token(scope: Scope) -> str | None:
     return None
 
 
-def verified_claims(ctx: AppContext, token: str | None) -> dict[str, Any]:
+def verified_claims(tokens: TokenService, token: str | None) -> dict[str, Any]:
     """The token's claims, checked in the Rust core (CONTRACT §3.8); 401 otherwise."""
     if token is None:
         raise ProblemError(
             401, "Authentication is required.", code="unauthorized", headers={"WWW-Authenticate": "Bearer"}
         )
     try:
-        return ctx.tokens.verify(token)
+        return tokens.verify(token)
     except TokenError:
         raise unauthorized() from None
 
 
-async def authenticate_and_limit(ctx: AppContext, scope: Scope, opt: dict[str, Any]) -> tuple[Principal, bool]:
+async def authenticate_and_limit(ctx: Gatekeepers, scope: Scope, opt: dict[str, Any]) -> tuple[Principal, bool]:
     """The principal, and whether its budget was already spent: with Redis, one script
     checks the session and decides the limit in a single round trip."""
-    claims = verified_claims(ctx, bearer_token(scope))
+    claims = verified_claims(ctx.tokens, bearer_token(scope))
     if isinstance(ctx.store, RedisHotStore):
         principal = await ctx.limits.authorize(scope, claims, opt, ctx.store)
         if principal is not None:
@@ -66,7 +72,7 @@ class AuthMiddleware:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             handler = scope.get("route_handler")
-            ctx: AppContext = scope["litestar_app"].state.ctx
+            ctx: Gatekeepers = scope["litestar_app"].state.ctx
             # A plain OPTIONS (the Allow list) reveals nothing; preflights never get here.
             public = scope["method"] == "OPTIONS" or bool(handler is not None and handler.opt.get("public"))
             principal: Principal | None = None
@@ -89,25 +95,3 @@ class AuthMiddleware:
             if not limited:
                 await ctx.limits.enforce(scope, principal, opt)
         await self.app(scope, receive, send)
-
-
-def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    principal = connection.scope.get("state", {}).get("principal")
-    if principal is None:
-        raise ProblemError(
-            401, "Authentication is required.", code="unauthorized", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return principal  # type: ignore[no-any-return]
-
-
-def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-    if connection.scope.get("method") == "OPTIONS":
-        return  # Litestar's automatic Allow-list handler shares the controller's guards
-    if not principal_of(connection).is_admin:
-        raise ProblemError(403, "This needs an administrator.", code="forbidden")
-
-
-def ensure_visible(principal: Principal, owner_id: str, what: str = "resource") -> None:
-    """Another user's resource does not exist for the caller (404, never 403); admins see all."""
-    if owner_id != principal.user_id and not principal.is_admin:
-        raise ProblemError(404, f"No such {what}.")

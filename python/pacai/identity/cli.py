@@ -11,15 +11,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from pacai.bus import MemoryBus
-from pacai.cli_support import cli_context
+from pacai.cli_support import cli_context, database_url, settings_or_exit
 from pacai.db import migrations
 from pacai.errors import ProblemError
+from pacai.hsm.wiring import server_serial
 from pacai.identity.passwords import Passwords
 from pacai.identity.sessions import SessionService
 from pacai.identity.store import MemoryHotStore
 from pacai.identity.users import UserService
-from pacai.license.cli import server_serial
-from pacai.license.service import LicenseService, load_vendor_keys
+from pacai.license.service import license_service
 from pacai.settings import Settings
 
 DEMO_USERS = (
@@ -49,15 +49,9 @@ async def user_service(settings: Settings, url: str) -> AsyncIterator[UserServic
         users = UserService(cli.db, Passwords(settings.auth), sessions, cli.events, registration_open=True)
         # The command line creates users under the same licence seats as the API.
         serial = server_serial(settings, None) if settings.license.enforce else None
-        licence = LicenseService(
-            cli.db,
-            MemoryBus(),
-            cli.events,
-            load_vendor_keys(settings.license.public_key_files),
-            enforce=settings.license.enforce,
-            hardware_serial=lambda: serial,
-        )
-        users.seat_check = licence.check_seats
+        users.seat_check = license_service(
+            settings, cli.db, MemoryBus(), cli.events, hardware_serial=serial
+        ).check_seats
         yield users
 
 
@@ -70,8 +64,6 @@ def _run_or_explain(run: Callable[[str], Coroutine[Any, Any, int]], url: str) ->
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    from pacai.cli import database_url, settings_or_exit
-
     settings = settings_or_exit()
     if not args.password_stdin:
         print("pacai: pass the password on standard input with --password-stdin", file=sys.stderr)
@@ -88,8 +80,6 @@ def cmd_users_create(args: argparse.Namespace) -> int:
                     tier=args.tier,
                     role=args.role,
                     actor_id=None,
-                    ip=None,
-                    request_id=None,
                 )
             except ProblemError as exc:
                 detail = "; ".join(f"{e.field}: {e.message}" for e in exc.errors or []) or exc.detail
@@ -103,8 +93,6 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
 
 def cmd_dev_seed(_args: argparse.Namespace) -> int:
-    from pacai.cli import database_url, settings_or_exit
-
     settings = settings_or_exit()
     if settings.env != "development":
         print("pacai: demo users exist only in PACAI_ENV=development", file=sys.stderr)
@@ -123,8 +111,6 @@ def cmd_dev_seed(_args: argparse.Namespace) -> int:
                         tier=tier,
                         role=role,
                         actor_id=None,
-                        ip=None,
-                        request_id=None,
                         is_demo=True,
                     )
                 except ProblemError as exc:

@@ -1,4 +1,4 @@
-"""/v5/auth/* and /v5/admin/users (CONTRACT §3)."""
+"""/v5/auth/* and /v5/admin/users (CONTRACT §3). Thin: the services hold the logic."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.params import SkipValidation
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from pacai.context import Ctx
 from pacai.db.database import Row
 from pacai.errors import ProblemError
+from pacai.events import RequestMeta
 from pacai.http.ids import is_uuid
 from pacai.http.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page, decode_cursor, encode_cursor
-from pacai.identity.auth import admin_guard
+from pacai.identity.guards import admin_guard
 from pacai.identity.schemas import (
     AdminUserPatch,
     LoginRequest,
@@ -26,21 +27,22 @@ from pacai.identity.schemas import (
     User,
     UserEnvelope,
 )
-from pacai.identity.sessions import CurrentPrincipal, unauthorized
-from pacai.identity.users import email_subject, user_view
+from pacai.identity.sessions import CurrentPrincipal, SessionService, unauthorized
+from pacai.identity.tokens import TokenService
+from pacai.identity.users import UserService, user_view
+from pacai.ratelimit.service import RateLimitService
+
+Users = SkipValidation[UserService]
+Sessions = SkipValidation[SessionService]
+Tokens = SkipValidation[TokenService]
+Limits = SkipValidation[RateLimitService]
 
 
-def _ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.scope.get("state", {}).get("client_ip")
-
-
-def _rid(request: Request[Any, Any, Any]) -> str | None:
-    return request.scope.get("state", {}).get("request_id")
-
-
-async def _tokens_for(ctx: Ctx, user: Row, session_id: str, refresh: str, session_expires: datetime) -> TokenResponse:
+async def _tokens_for(
+    tokens: TokenService, user: Row, session_id: str, refresh: str, session_expires: datetime
+) -> TokenResponse:
     """The answer of login and refresh (CONTRACT §3.3): a new access token for the session."""
-    token, expires_in = await ctx.tokens.issue_async(
+    token, expires_in = await tokens.issue_async(
         user_id=str(user["id"]),
         session_id=session_id,
         tier=user["tier"],
@@ -65,50 +67,50 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/register", status_code=HTTP_201_CREATED, opt={"public": True, "rate_limit": "login"})
-    async def register(self, data: RegisterRequest, ctx: Ctx, request: Request[Any, Any, Any]) -> UserEnvelope:
-        await ctx.limits.enforce_login(request.scope, data.email)
-        row = await ctx.users.register(
-            data.email, data.password, data.display_name, ip=_ip(request), request_id=_rid(request)
-        )
+    async def register(
+        self, data: RegisterRequest, limits: Limits, users: Users, meta: RequestMeta, request: Request[Any, Any, Any]
+    ) -> UserEnvelope:
+        await limits.enforce_login(request.scope, data.email)
+        row = await users.register(data.email, data.password, data.display_name, meta)
         return UserEnvelope(user=user_view(row))
 
     @post("/login", status_code=200, opt={"public": True, "rate_limit": "login"})
-    async def login(self, data: LoginRequest, ctx: Ctx, request: Request[Any, Any, Any]) -> TokenResponse:
-        await ctx.limits.enforce_login(request.scope, data.email)
-        user = await ctx.users.authenticate(data.email, data.password)
+    async def login(
+        self,
+        data: LoginRequest,
+        limits: Limits,
+        users: Users,
+        tokens: Tokens,
+        sessions: Sessions,
+        meta: RequestMeta,
+        request: Request[Any, Any, Any],
+    ) -> TokenResponse:
+        await limits.enforce_login(request.scope, data.email)
+        user = await users.authenticate(data.email, data.password)
         if user is None:
-            await ctx.events.emit(
-                "auth.login.failed",
-                ip=_ip(request),
-                request_id=_rid(request),
-                subject=email_subject(data.email),
-            )
+            await users.record_failed_login(data.email, meta)
             raise ProblemError(401, LOGIN_FAILED, code="invalid_credentials", headers={"WWW-Authenticate": "Bearer"})
-        sid, refresh, expires_at = await ctx.sessions.create(
-            user, client_ip=_ip(request), user_agent=request.headers.get("user-agent"), request_id=_rid(request)
-        )
-        return await _tokens_for(ctx, user, sid, refresh, expires_at)
+        sid, refresh, expires_at = await sessions.create(user, meta, user_agent=request.headers.get("user-agent"))
+        return await _tokens_for(tokens, user, sid, refresh, expires_at)
 
     @post("/refresh", status_code=200, opt={"public": True})
-    async def refresh(self, data: RefreshRequest, ctx: Ctx, request: Request[Any, Any, Any]) -> TokenResponse:
-        session, _, new_refresh = await ctx.sessions.rotate(
-            data.refresh_token, client_ip=_ip(request), request_id=_rid(request)
-        )
-        user = await ctx.users.get(str(session["user_id"]))
+    async def refresh(
+        self, data: RefreshRequest, users: Users, tokens: Tokens, sessions: Sessions, meta: RequestMeta
+    ) -> TokenResponse:
+        session, _, new_refresh = await sessions.rotate(data.refresh_token, meta)
+        user = await users.get(str(session["user_id"]))
         if user is None or user["disabled"]:
             raise unauthorized("The refresh token is not valid.")
-        return await _tokens_for(ctx, user, str(session["id"]), new_refresh, session["expires_at"])
+        return await _tokens_for(tokens, user, str(session["id"]), new_refresh, session["expires_at"])
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT)
-    async def logout(self, principal: CurrentPrincipal, ctx: Ctx, request: Request[Any, Any, Any]) -> None:
-        await ctx.sessions.revoke(
-            principal.session_id, reason="logout", request_id=_rid(request), ip=_ip(request), extra_event="auth.logout"
-        )
+    async def logout(self, sessions: Sessions, meta: RequestMeta, principal: CurrentPrincipal) -> None:
+        await sessions.revoke(principal.session_id, meta, reason="logout", extra_event="auth.logout")
 
     @get("/me")
-    async def me(self, principal: CurrentPrincipal, ctx: Ctx) -> MeResponse:
-        user = await ctx.users.get(principal.user_id)
-        session = await ctx.sessions.get(principal.session_id)
+    async def me(self, users: Users, sessions: Sessions, principal: CurrentPrincipal) -> MeResponse:
+        user = await users.get(principal.user_id)
+        session = await sessions.get(principal.session_id)
         if user is None or session is None:
             raise unauthorized()
         return MeResponse(
@@ -118,10 +120,14 @@ class AuthController(Controller):
 
     @get("/sessions")
     async def sessions(
-        self, principal: CurrentPrincipal, ctx: Ctx, limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = None
+        self,
+        sessions: Sessions,
+        principal: CurrentPrincipal,
+        limit: LimitParam = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
     ) -> Page[SessionListItem]:
         after = decode_cursor(cursor, datetime, str)
-        rows = await ctx.sessions.list_active(principal.user_id, after, limit + 1)
+        rows = await sessions.list_active(principal.user_id, after, limit + 1)
         items = [
             SessionListItem(
                 id=str(r["id"]),
@@ -141,14 +147,12 @@ class AuthController(Controller):
 
     @delete("/sessions/{session_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def revoke_session(
-        self, session_id: str, principal: CurrentPrincipal, ctx: Ctx, request: Request[Any, Any, Any]
+        self, session_id: str, sessions: Sessions, meta: RequestMeta, principal: CurrentPrincipal
     ) -> None:
-        session = await ctx.sessions.get(session_id) if is_uuid(session_id) else None
+        session = await sessions.get(session_id) if is_uuid(session_id) else None
         if session is None or str(session["user_id"]) != principal.user_id or session["revoked_at"] is not None:
             raise ProblemError(404, "No such session.")
-        await ctx.sessions.revoke(
-            session_id, reason="revoked_by_user", request_id=_rid(request), ip=_ip(request), actor_id=principal.user_id
-        )
+        await sessions.revoke(session_id, meta, reason="revoked_by_user", actor_id=principal.user_id)
 
 
 class AdminUsersController(Controller):
@@ -157,9 +161,11 @@ class AdminUsersController(Controller):
     guards = [admin_guard]
 
     @get("/")
-    async def list_users(self, ctx: Ctx, limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = None) -> Page[User]:
+    async def list_users(
+        self, users: Users, limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = None
+    ) -> Page[User]:
         after = decode_cursor(cursor, datetime, str)
-        rows = await ctx.users.list_users(after, limit + 1)
+        rows = await users.list_users(after, limit + 1)
         items = [user_view(r) for r in rows[:limit]]
         next_cursor = (
             encode_cursor(rows[limit - 1]["created_at"], str(rows[limit - 1]["id"])) if len(rows) > limit else None
@@ -168,9 +174,7 @@ class AdminUsersController(Controller):
 
     @patch("/{user_id:str}")
     async def patch_user(
-        self, user_id: str, data: AdminUserPatch, principal: CurrentPrincipal, ctx: Ctx, request: Request[Any, Any, Any]
+        self, user_id: str, data: AdminUserPatch, users: Users, principal: CurrentPrincipal, meta: RequestMeta
     ) -> UserEnvelope:
-        row = await ctx.users.patch(
-            user_id, data, actor_id=principal.user_id, ip=_ip(request), request_id=_rid(request)
-        )
+        row = await users.patch(user_id, data, meta, actor_id=principal.user_id)
         return UserEnvelope(user=user_view(row))

@@ -16,7 +16,7 @@ from litestar.params import SkipValidation
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
 from pacai.errors import DependencyUnavailable, ProblemError
-from pacai.events import EventSink
+from pacai.events import NO_META, EventSink, RequestMeta
 from pacai.http.ids import is_uuid
 from pacai.identity.store import HotStore, SessionMark, UserMark
 from pacai.observability.logging import get_logger
@@ -82,9 +82,7 @@ class SessionService:
         # A revoked mark must outlive every access token that names the session.
         self.revoked_mark_ttl = access_ttl + leeway + 60
 
-    async def create(
-        self, user: Row, *, client_ip: str | None, user_agent: str | None, request_id: str | None
-    ) -> tuple[str, str, datetime]:
+    async def create(self, user: Row, meta: RequestMeta, *, user_agent: str | None) -> tuple[str, str, datetime]:
         """A new session (and its `auth.login.succeeded` record); returns (id, refresh token, expires_at)."""
         sid = str(uuid.uuid4())
         refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
@@ -92,7 +90,7 @@ class SessionService:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO sessions (id, user_id, expires_at, client_ip, user_agent) VALUES (%s, %s, %s, %s, %s)",
-                (sid, user["id"], expires_at, client_ip, (user_agent or "")[:256] or None),
+                (sid, user["id"], expires_at, meta.ip, (user_agent or "")[:256] or None),
             )
             await conn.execute(
                 "INSERT INTO refresh_tokens (token_hash, session_id) VALUES (%s, %s)",
@@ -100,10 +98,9 @@ class SessionService:
             )
             await self.events.emit(
                 "auth.login.succeeded",
+                meta=meta,
                 actor_id=str(user["id"]),
                 subject=f"session:{sid}",
-                ip=client_ip,
-                request_id=request_id,
                 conn=conn,
             )
         try:
@@ -115,9 +112,7 @@ class SessionService:
             log.warning("session store unavailable at sign-in; it will be refilled from the database")
         return sid, refresh, expires_at
 
-    async def rotate(
-        self, refresh_token: str, *, client_ip: str | None, request_id: str | None
-    ) -> tuple[Row, Row, str]:
+    async def rotate(self, refresh_token: str, meta: RequestMeta) -> tuple[Row, Row, str]:
         """Exchanges a refresh token once; returns (session, user, new refresh token).
 
         A token that was already used means it was copied: the whole session is revoked.
@@ -157,9 +152,8 @@ class SessionService:
             # A used token presented again was copied: whoever holds the session loses it.
             await self.revoke(
                 reused_session,
+                meta,
                 reason="refresh_token_reused",
-                request_id=request_id,
-                ip=client_ip,
                 extra_event="auth.refresh.reused",
             )
             raise unauthorized("The refresh token is not valid.")
@@ -176,10 +170,9 @@ class SessionService:
     async def revoke(
         self,
         sid: str,
+        meta: RequestMeta = NO_META,
         *,
         reason: str,
-        request_id: str | None = None,
-        ip: str | None = None,
         actor_id: str | None = None,
         extra_event: str | None = None,
     ) -> str | None:
@@ -198,10 +191,8 @@ class SessionService:
                 user_id = str(row["user_id"])
                 actor = actor_id or user_id
                 if extra_event is not None:
-                    await self.events.emit(
-                        extra_event, actor_id=actor, subject=f"session:{sid}", ip=ip, request_id=request_id, conn=conn
-                    )
-                await self._record_revoked(conn, sid, user_id, reason, actor, ip, request_id)
+                    await self.events.emit(extra_event, meta=meta, actor_id=actor, subject=f"session:{sid}", conn=conn)
+                await self._record_revoked(conn, sid, user_id, reason, actor, meta)
         if row is None:
             # Not active (already revoked or unknown): make sure the hot store agrees anyway.
             await self.store.put_session(sid, SessionMark(None, 0, True), self.revoked_mark_ttl)
@@ -216,16 +207,14 @@ class SessionService:
         user_id: str,
         reason: str,
         actor_id: str | None,
-        ip: str | None,
-        request_id: str | None,
+        meta: RequestMeta,
     ) -> None:
         """The `session.revoked` event, in the transaction that revoked the session."""
         await self.events.emit(
             "session.revoked",
+            meta=meta,
             actor_id=actor_id,
             subject=f"session:{sid}",
-            ip=ip,
-            request_id=request_id,
             data={"reason": reason, "user_id": user_id},
             conn=conn,
         )
@@ -236,9 +225,7 @@ class SessionService:
         await self.store.put_session(sid, SessionMark(None, 0, True), self.revoked_mark_ttl)
         await self.bus.publish(SESSIONS_CHANNEL, {"type": "revoked", "session_id": sid, "user_id": user_id})
 
-    async def revoke_all(
-        self, user_id: str, *, reason: str, actor_id: str | None, request_id: str | None, ip: str | None
-    ) -> int:
+    async def revoke_all(self, user_id: str, meta: RequestMeta, *, reason: str, actor_id: str | None) -> int:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE sessions SET revoked_at = now(), revoked_reason = %s WHERE user_id = %s "
@@ -247,7 +234,7 @@ class SessionService:
             )
             rows = await cur.fetchall()
             for row in rows:
-                await self._record_revoked(conn, str(row["id"]), user_id, reason, actor_id, ip, request_id)
+                await self._record_revoked(conn, str(row["id"]), user_id, reason, actor_id, meta)
         for row in rows:
             await self._announce_revoked(str(row["id"]), user_id)
         return len(rows)

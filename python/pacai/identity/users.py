@@ -12,7 +12,7 @@ import psycopg.errors
 
 from pacai.db.database import Database, Row
 from pacai.errors import FieldError, ProblemError
-from pacai.events import EventSink
+from pacai.events import NO_META, EventSink, RequestMeta
 from pacai.http.ids import is_uuid
 from pacai.identity.passwords import Passwords
 from pacai.identity.schemas import AdminUserPatch, User
@@ -91,26 +91,21 @@ class UserService:
         self.registration_open = registration_open
         self.seat_check: SeatCheck | None = None
 
-    async def register(
-        self, email: str, password: str, display_name: str | None, *, ip: str | None, request_id: str | None
-    ) -> Row:
+    async def register(self, email: str, password: str, display_name: str | None, meta: RequestMeta) -> Row:
         if not self.registration_open:
             raise ProblemError(403, "Registration is closed on this server.", code="registration_closed")
-        return await self.create(
-            email, password, display_name, tier="free", role="user", actor_id=None, ip=ip, request_id=request_id
-        )
+        return await self.create(email, password, display_name, meta, tier="free", role="user", actor_id=None)
 
     async def create(
         self,
         email: str,
         password: str,
         display_name: str | None,
+        meta: RequestMeta = NO_META,
         *,
         tier: str,
         role: str,
         actor_id: str | None,
-        ip: str | None,
-        request_id: str | None,
         is_demo: bool = False,
     ) -> Row:
         email = normalize_email(email)
@@ -131,10 +126,9 @@ class UserService:
                 row = await cur.fetchone()
                 await self.events.emit(
                     "user.created",
+                    meta=meta,
                     actor_id=actor_id or user_id,
                     subject=f"user:{user_id}",
-                    ip=ip,
-                    request_id=request_id,
                     data={"tier": tier, "role": role, "demo": is_demo},
                     conn=conn,
                 )
@@ -160,6 +154,10 @@ class UserService:
             )
         return row
 
+    async def record_failed_login(self, typed_email: str, meta: RequestMeta) -> None:
+        """`auth.login.failed`, naming the attempted account as `email_subject` does."""
+        await self.events.emit("auth.login.failed", meta=meta, subject=email_subject(typed_email))
+
     async def get(self, user_id: str) -> Row | None:
         if not is_uuid(user_id):
             return None
@@ -173,13 +171,7 @@ class UserService:
             (after[0], after[1], limit),
         )
 
-    async def count_enabled(self) -> int:
-        row = await self.db.fetch_one("SELECT count(*) AS n FROM users WHERE NOT disabled")
-        return int(row["n"]) if row else 0
-
-    async def patch(
-        self, user_id: str, patch: AdminUserPatch, *, actor_id: str, ip: str | None, request_id: str | None
-    ) -> Row:
+    async def patch(self, user_id: str, patch: AdminUserPatch, meta: RequestMeta, *, actor_id: str) -> Row:
         current = await self.get(user_id)
         if current is None:
             raise ProblemError(404, "No such user.")
@@ -192,7 +184,7 @@ class UserService:
             # Nothing to change in PostgreSQL; but an earlier attempt may have committed and
             # then failed to reach the session store (503). Propagating again is idempotent
             # and finishes that attempt, so a retried disable really takes effect.
-            await self._propagate(current, actor_id=actor_id, ip=ip, request_id=request_id)
+            await self._propagate(current, meta, actor_id=actor_id)
             return current
         if changes.get("disabled") is False and self.seat_check is not None:
             await self.seat_check()
@@ -205,22 +197,19 @@ class UserService:
             row = await cur.fetchone()
             await self.events.emit(
                 "user.updated",
+                meta=meta,
                 actor_id=actor_id,
                 subject=f"user:{user_id}",
-                ip=ip,
-                request_id=request_id,
                 data={"changes": changes},
                 conn=conn,
             )
         assert row is not None
-        await self._propagate(row, actor_id=actor_id, ip=ip, request_id=request_id)
+        await self._propagate(row, meta, actor_id=actor_id)
         return row
 
-    async def _propagate(self, user: Row, *, actor_id: str, ip: str | None, request_id: str | None) -> None:
+    async def _propagate(self, user: Row, meta: RequestMeta, *, actor_id: str) -> None:
         """The hot store learns the user's tier, role and state at once (the next request uses
         them); a disabled user's sessions are revoked. Both are idempotent."""
         await self.sessions.publish_user(user)
         if user["disabled"]:
-            await self.sessions.revoke_all(
-                str(user["id"]), reason="user_disabled", actor_id=actor_id, request_id=request_id, ip=ip
-            )
+            await self.sessions.revoke_all(str(user["id"]), meta, reason="user_disabled", actor_id=actor_id)

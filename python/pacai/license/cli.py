@@ -1,4 +1,4 @@
-"""`pacai license issue|verify|install|status` and `pacai hsm keygen|info`."""
+"""`pacai license issue|verify|install|status` (CONTRACT §8.5)."""
 
 from __future__ import annotations
 
@@ -13,42 +13,19 @@ from pathlib import Path
 import msgspec
 
 from pacai import _core
-from pacai.cli_support import input_errors, load_public_keys
-from pacai.settings import Settings
+from pacai.bus import MemoryBus
+from pacai.cli_support import cli_context, database_url, input_errors, load_public_keys, settings_or_exit
+from pacai.db.database import Database
+from pacai.errors import ProblemError
+from pacai.events import EventSink
+from pacai.hsm.cli import signer_or_exit
+from pacai.hsm.wiring import server_serial
+from pacai.license.service import license_service
+from pacai.settings import load_settings
 
 
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _hsm_signer(label: str) -> object:
-    from pacai.audit.wiring import hsm_config
-    from pacai.cli import settings_or_exit
-    from pacai.hsm.signer import HsmSigner
-
-    settings = settings_or_exit()
-    if settings.hsm.primary is None:
-        print("pacai: set PACAI_HSM_MODULE, PACAI_HSM_TOKEN and PACAI_HSM_PIN (or _PIN_FILE)", file=sys.stderr)
-        raise SystemExit(2)
-    return HsmSigner(hsm_config(settings.hsm.primary, label))
-
-
-def server_serial(settings: Settings, given: str | None) -> str | None:
-    """The serial a hardware-bound licence is checked against: --hardware-serial, else the
-    serial of the configured primary HSM token (what a running server uses)."""
-    if given is not None or settings.hsm.primary is None:
-        return given
-    from pacai.audit.wiring import hsm_config
-    from pacai.hsm.signer import HsmError, HsmSigner
-
-    signer = HsmSigner(hsm_config(settings.hsm.primary, settings.hsm.audit_key_label))
-    try:
-        return signer.token_serial()
-    except HsmError as exc:
-        print(f"pacai: cannot read the HSM token serial ({exc}); a bound licence will not match", file=sys.stderr)
-        return None
-    finally:
-        signer.close()
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
@@ -73,10 +50,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         if args.key_file:
             document = _core.sign_license(payload_json, Path(args.key_file).read_bytes())
         elif args.hsm_label:
-            from pacai.hsm.signer import HsmSigner
-
-            signer = _hsm_signer(args.hsm_label)
-            assert isinstance(signer, HsmSigner)
+            signer = signer_or_exit(args.hsm_label)
             signature = signer.sign(_core.license_signing_input(payload_json))
             document = _core.assemble_license(payload_json, signature, signer.key_id())
         else:
@@ -94,8 +68,6 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from pacai.settings import load_settings
-
     keys = load_public_keys(args.public_key)
     if not keys:
         keys = load_public_keys([str(p) for p in load_settings().license.public_key_files])
@@ -116,28 +88,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    from pacai.bus import MemoryBus
-    from pacai.cli import database_url, settings_or_exit
-    from pacai.cli_support import cli_context
-    from pacai.errors import ProblemError
-    from pacai.license.service import LicenseService, load_vendor_keys
-
     settings = settings_or_exit()
     document = Path(args.file).read_bytes().strip()
     serial = server_serial(settings, args.hardware_serial)
 
     async def run(url: str) -> int:
         async with cli_context(settings, url) as cli:
-            service = LicenseService(
-                cli.db,
-                MemoryBus(),
-                cli.events,
-                load_vendor_keys(settings.license.public_key_files),
-                enforce=True,
-                hardware_serial=lambda: serial,
-            )
+            service = license_service(settings, cli.db, MemoryBus(), cli.events, hardware_serial=serial)
             try:
-                view = await service.install(document, actor_id=None, ip=None, request_id=None)
+                view = await service.install(document, actor_id=None)
             except ProblemError as exc:
                 print(f"pacai: {exc.detail}", file=sys.stderr)
                 return 1
@@ -149,12 +108,6 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pacai.bus import MemoryBus
-    from pacai.cli import database_url, settings_or_exit
-    from pacai.db.database import Database
-    from pacai.events import EventSink
-    from pacai.license.service import LicenseService, load_vendor_keys
-
     settings = settings_or_exit()
     serial = server_serial(settings, args.hardware_serial)
 
@@ -162,15 +115,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         db = Database(url, settings.database)
         await db.open()
         try:
-            service = LicenseService(
-                db,
-                MemoryBus(),
-                EventSink(),
-                load_vendor_keys(settings.license.public_key_files),
-                enforce=True,
-                hardware_serial=lambda: serial,
-            )
-            view = await service.view()
+            view = await license_service(settings, db, MemoryBus(), EventSink(), hardware_serial=serial).view()
         finally:
             await db.close()
         print(msgspec.json.format(msgspec.json.encode(view)).decode())
@@ -178,51 +123,6 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     with database_url(settings) as url:
         return asyncio.run(run(url))
-
-
-def cmd_hsm_keygen(args: argparse.Namespace) -> int:
-    from pacai.hsm.signer import HsmError, HsmSigner
-
-    signer = _hsm_signer(args.label)
-    assert isinstance(signer, HsmSigner)
-    try:
-        info = signer.keygen(args.label)
-    except HsmError as exc:
-        print(f"pacai: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        signer.close()
-    print(f"generated non-extractable Ed25519 key {info.label!r}: key id {info.key_id}")
-    if args.public_out:
-        Path(args.public_out).write_bytes(_core.ed25519_public_key_pem(info.public_key))
-        print(f"public key written to {args.public_out}")
-    return 0
-
-
-def cmd_hsm_info(args: argparse.Namespace) -> int:
-    from pacai.hsm.signer import HsmError, HsmSigner
-
-    signer = _hsm_signer(args.label)
-    assert isinstance(signer, HsmSigner)
-    try:
-        info = signer.info()
-    except HsmError as exc:
-        print(f"pacai: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        signer.close()
-    for name in (
-        "module_path",
-        "token_label",
-        "token_serial",
-        "manufacturer",
-        "model",
-        "eddsa_supported",
-        "key_label",
-        "key_id",
-    ):
-        print(f"{name:16} {getattr(info, name)}")
-    return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -261,12 +161,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--hardware-serial", default=None, help="serial of the server's HSM token (default: the configured PACAI_HSM_*)"
     )
     status.set_defaults(handler=input_errors(cmd_status))
-
-    hsm = sub.add_parser("hsm", help="the PKCS#11 token").add_subparsers(dest="hsm_command", required=True)
-    keygen = hsm.add_parser("keygen", help="generate a non-extractable Ed25519 key pair in the token")
-    keygen.add_argument("--label", required=True)
-    keygen.add_argument("--public-out", help="write the public key (PEM) here")
-    keygen.set_defaults(handler=input_errors(cmd_hsm_keygen))
-    info = hsm.add_parser("info", help="token identity, Ed25519 support and the key id of a label")
-    info.add_argument("--label", default="pacai-audit")
-    info.set_defaults(handler=input_errors(cmd_hsm_info))

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, put
+from litestar.params import SkipValidation
 
-from pacai.context import Ctx
-from pacai.identity.auth import admin_guard
+from pacai.events import RequestMeta
+from pacai.identity.guards import admin_guard
 from pacai.identity.sessions import CurrentPrincipal
-from pacai.license.service import LicenseView
+from pacai.license.service import LicenseService, LicenseView
+
+License = SkipValidation[LicenseService]
 
 
 class LicenseController(Controller):
@@ -18,14 +21,12 @@ class LicenseController(Controller):
     guards = [admin_guard]
 
     @get("/")
-    async def show(self, ctx: Ctx) -> LicenseView:
-        return await ctx.license.view()
+    async def show(self, license: License) -> LicenseView:
+        return await license.view()
 
     @put("/")
-    async def install(self, request: Request[Any, Any, Any], principal: CurrentPrincipal, ctx: Ctx) -> LicenseView:
+    async def install(
+        self, request: Request[Any, Any, Any], license: License, principal: CurrentPrincipal, meta: RequestMeta
+    ) -> LicenseView:
         # The document's exact bytes are what the signature covers: read them unparsed.
-        document = await request.body()
-        state = request.scope.get("state", {})
-        return await ctx.license.install(
-            document, actor_id=principal.user_id, ip=state.get("client_ip"), request_id=state.get("request_id")
-        )
+        return await license.install(await request.body(), meta, actor_id=principal.user_id)

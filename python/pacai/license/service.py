@@ -20,9 +20,10 @@ from pacai import _core
 from pacai.bus import EventBus
 from pacai.db.database import Database
 from pacai.errors import ProblemError
-from pacai.events import EventSink
+from pacai.events import NO_META, EventSink, RequestMeta
 from pacai.health.service import CheckResult
 from pacai.identity.sessions import Principal
+from pacai.settings import Settings
 
 LICENSE_CHANNEL = "license"
 REFRESH_SECONDS = 5.0
@@ -35,6 +36,22 @@ def load_vendor_keys(paths: tuple[Path, ...]) -> dict[str, bytes]:
         raw = _core.ed25519_public_key(Path(path).read_bytes())
         keys[_core.ed25519_key_id(raw)] = raw
     return keys
+
+
+def license_service(
+    settings: Settings, db: Database, bus: EventBus, events: EventSink, *, hardware_serial: str | None
+) -> LicenseService:
+    """The licence service as the server and every command build it: the vendor keys of
+    PACAI_LICENSE_PUBLIC_KEYS, enforcement as PACAI_LICENSE_ENFORCE says, and the serial of
+    the token a hardware-bound licence must match (None without an HSM)."""
+    return LicenseService(
+        db,
+        bus,
+        events,
+        load_vendor_keys(settings.license.public_key_files),
+        enforce=settings.license.enforce,
+        hardware_serial=lambda: hardware_serial,
+    )
 
 
 class LicenseView(msgspec.Struct):
@@ -158,16 +175,13 @@ class LicenseService:
             key_id=status.key_id,
         )
 
-    async def install(
-        self, document: bytes, *, actor_id: str | None, ip: str | None, request_id: str | None
-    ) -> LicenseView:
+    async def install(self, document: bytes, meta: RequestMeta = NO_META, *, actor_id: str | None) -> LicenseView:
         status = self.verify(document)
         if status.state not in USABLE:
             await self.events.emit(
                 "license.rejected",
+                meta=meta,
                 actor_id=actor_id,
-                ip=ip,
-                request_id=request_id,
                 data={"state": status.state, "reason": status.reason, "license_id": status.license_id},
             )
             raise ProblemError(
@@ -184,10 +198,9 @@ class LicenseService:
             )
             await self.events.emit(
                 "license.installed",
+                meta=meta,
                 actor_id=actor_id,
                 subject=f"license:{status.license_id}",
-                ip=ip,
-                request_id=request_id,
                 data={
                     "license_id": status.license_id,
                     "edition": status.edition,

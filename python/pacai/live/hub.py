@@ -12,27 +12,27 @@ import asyncio
 import contextlib
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
-from pacai.bus import Subscription
+from pacai.bus import EventBus, Subscription
 from pacai.errors import DependencyUnavailable, ProblemError
-from pacai.identity.sessions import SESSIONS_CHANNEL, Principal
-from pacai.identity.tokens import TokenError
-from pacai.live.connections import CONNECTION_CAPS, ConnectionCounter
+from pacai.http.edge import request_meta
+from pacai.identity.sessions import SESSIONS_CHANNEL, Principal, SessionService
+from pacai.identity.tokens import TokenError, TokenService
+from pacai.license.service import LicenseService
 from pacai.observability.logging import get_logger
 from pacai.projects.schemas import MAX_OPS_PER_REQUEST
-from pacai.projects.service import channel_of
-
-if TYPE_CHECKING:
-    from pacai.context import AppContext
+from pacai.projects.service import ProjectService, channel_of
+from pacai.ratelimit.connections import CONNECTION_CAPS, ConnectionCounter
+from pacai.ratelimit.messages import MESSAGES_PER_SECOND, MessageBucket
+from pacai.ratelimit.service import RateLimitService
 
 log = get_logger("pacai.ws")
 
 SUBPROTOCOL = "pacai.v5"
 AUTH_TIMEOUT = 10.0
-MESSAGES_PER_SECOND = 20
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY = 4429
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -40,26 +40,6 @@ CLOSE_POLICY = 1008
 SESSION_RECHECK_SECONDS = 10.0
 
 Message = dict[str, Any]
-
-
-class Bucket:
-    """Per-connection message rate (20/s) for everything but overrides."""
-
-    def __init__(self, rate: float, capacity: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.stamp = time.monotonic()
-
-    def take(self) -> float:
-        """0 when allowed; otherwise seconds until one message is allowed again."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
 
 
 class ClientMessage(msgspec.Struct, frozen=True):
@@ -76,15 +56,34 @@ _encoder = msgspec.json.Encoder()
 
 
 class LiveHub:
-    def __init__(self, ctx: AppContext, counter: ConnectionCounter) -> None:
-        self.ctx = ctx
+    """Every live connection of this process, and the services they use."""
+
+    def __init__(
+        self,
+        *,
+        bus: EventBus,
+        tokens: TokenService,
+        sessions: SessionService,
+        projects: ProjectService,
+        license: LicenseService,
+        limits: RateLimitService,
+        counter: ConnectionCounter,
+        queue_size: int,
+    ) -> None:
+        self.bus = bus
+        self.tokens = tokens
+        self.sessions = sessions
+        self.projects = projects
+        self.license = license
+        self.limits = limits
         self.counter = counter
+        self.queue_size = queue_size
         self.by_session: dict[str, set[LiveConnection]] = {}
         self._sub: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._sub = self.ctx.bus.subscribe(SESSIONS_CHANNEL, self._on_session_event)
+        self._sub = self.bus.subscribe(SESSIONS_CHANNEL, self._on_session_event)
         self._task = asyncio.create_task(self._maintain(), name="pacai-ws-maintenance")
 
     async def close(self) -> None:
@@ -129,17 +128,14 @@ class LiveHub:
 class LiveConnection:
     def __init__(self, hub: LiveHub, socket: Any) -> None:
         self.hub = hub
-        self.ctx = hub.ctx
         self.socket = socket
         self.id = uuid.uuid4().hex
-        state = socket.scope.get("state", {})
-        self.client_ip: str | None = state.get("client_ip")
-        self.request_id: str | None = state.get("request_id")
+        self.meta = request_meta(socket.scope)
         self.principal: Principal | None = None
         self.claims: dict[str, Any] = {}
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=self.ctx.settings.websocket.queue)
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=hub.queue_size)
         self.subscriptions: dict[str, Subscription] = {}
-        self.bucket = Bucket(MESSAGES_PER_SECOND, MESSAGES_PER_SECOND)
+        self.bucket = MessageBucket()
         self.messages_in = 0
         self.messages_out = 0
         self.opened = time.monotonic()
@@ -154,7 +150,7 @@ class LiveConnection:
     async def run(self) -> None:
         offered = [p.strip() for p in (self.socket.headers.get("sec-websocket-protocol") or "").split(",")]
         await self.socket.accept(subprotocols=SUBPROTOCOL if SUBPROTOCOL in offered else None)
-        log.info("websocket opened", connection=self.id, client_ip=self.client_ip, request_id=self.request_id)
+        log.info("websocket opened", connection=self.id, client_ip=self.meta.ip, request_id=self.meta.request_id)
         try:
             if not await self._authenticate():
                 return
@@ -187,8 +183,8 @@ class LiveConnection:
             connection=self.id,
             user_id=self.principal.user_id if self.principal else None,
             session_id=self.principal.session_id if self.principal else None,
-            client_ip=self.client_ip,
-            request_id=self.request_id,
+            client_ip=self.meta.ip,
+            request_id=self.meta.request_id,
             code=self.close_code,
             duration_s=round(time.monotonic() - self.opened, 3),
             messages_in=self.messages_in,
@@ -240,8 +236,8 @@ class LiveConnection:
                 reason="connection cap",
                 user_id=principal.user_id,
                 cap=cap,
-                client_ip=self.client_ip,
-                request_id=self.request_id,
+                client_ip=self.meta.ip,
+                request_id=self.meta.request_id,
             )
             await self.close(CLOSE_TOO_MANY, f"at most {cap} connections for this tier")
             return False
@@ -257,15 +253,15 @@ class LiveConnection:
             connection=self.id,
             user_id=principal.user_id,
             session_id=principal.session_id,
-            client_ip=self.client_ip,
-            request_id=self.request_id,
+            client_ip=self.meta.ip,
+            request_id=self.meta.request_id,
         )
         return True
 
     async def _check_token(self, token: str) -> Principal | None:
         try:
-            claims = self.ctx.tokens.verify(token)
-            principal = await self.ctx.sessions.check(claims)
+            claims = self.hub.tokens.verify(token)
+            principal = await self.hub.sessions.check(claims)
         except (ProblemError, TokenError):
             await self._auth_failed("invalid or expired token")
             return None
@@ -280,8 +276,8 @@ class LiveConnection:
             "websocket authentication failed",
             connection=self.id,
             reason=why,
-            client_ip=self.client_ip,
-            request_id=self.request_id,
+            client_ip=self.meta.ip,
+            request_id=self.meta.request_id,
         )
         await self.close(CLOSE_UNAUTHORIZED, "unauthorized")
 
@@ -308,7 +304,7 @@ class LiveConnection:
         if self.principal is None or self.close_code is not None:
             return False
         try:
-            self.principal = await self.ctx.sessions.check(self.claims)
+            self.principal = await self.hub.sessions.check(self.claims)
         except ProblemError:
             await self.close(CLOSE_UNAUTHORIZED, "session revoked")
             return False
@@ -336,7 +332,10 @@ class LiveConnection:
             wait = self.bucket.take()
             if wait > 0:
                 await self._error(
-                    parsed.id, "rate_limited", "at most 20 messages per second", retry_after=max(1, int(wait + 0.999))
+                    parsed.id,
+                    "rate_limited",
+                    f"at most {MESSAGES_PER_SECOND} messages per second",
+                    retry_after=max(1, int(wait + 0.999)),
                 )
                 return
         handler = {
@@ -387,13 +386,13 @@ class LiveConnection:
         assert self.principal is not None
         try:
             # Events are published under the canonical id, however the client spelled it.
-            project_id = await self.ctx.projects.canonical_id(self.principal, project_id)
+            project_id = await self.hub.projects.canonical_id(self.principal, project_id)
         except ProblemError:
             await self._error(msg.id, "not_found", "no such project")
             return
         channel = channel_of(project_id)
         if channel not in self.subscriptions:
-            self.subscriptions[channel] = self.ctx.bus.subscribe(channel, self._on_event)
+            self.subscriptions[channel] = self.hub.bus.subscribe(channel, self._on_event)
         self.enqueue({"type": "subscribed", "channel": channel})
 
     async def _on_unsubscribe(self, msg: ClientMessage) -> None:
@@ -420,10 +419,8 @@ class LiveConnection:
         if self.principal is None or self.close_code is not None:
             return
         try:
-            await self.ctx.license.require(self.principal)
-            decision = await self.ctx.limits.decide_action(
-                self.principal, client_ip=self.client_ip, request_id=self.request_id
-            )
+            await self.hub.license.require(self.principal)
+            decision = await self.hub.limits.decide_action(self.principal, self.meta)
             if not decision.allowed:
                 await self._error(
                     msg.id,
@@ -432,9 +429,7 @@ class LiveConnection:
                     retry_after=max(1, int(decision.retry_after + 0.999)),
                 )
                 return
-            result = await self.ctx.projects.apply_overrides(
-                self.principal, msg.project_id, msg.ops, ip=self.client_ip, request_id=self.request_id
-            )
+            result = await self.hub.projects.apply_overrides(self.principal, msg.project_id, msg.ops, self.meta)
         except ProblemError as exc:
             code = {404: "not_found", 403: "forbidden", 429: "rate_limited"}.get(exc.status, "bad_request")
             detail = exc.detail

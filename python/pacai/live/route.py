@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import WebSocket, websocket
+from litestar.params import SkipValidation
 
-from pacai.context import Ctx
-from pacai.live.hub import LiveConnection
+from pacai.live.hub import LiveConnection, LiveHub
 
 
 @websocket("/v5/ws", opt={"public": True})
-async def live_socket(socket: WebSocket[Any, Any, Any], ctx: Ctx) -> None:
-    await LiveConnection(ctx.live, socket).run()
+async def live_socket(socket: WebSocket[Any, Any, Any], live: SkipValidation[LiveHub]) -> None:
+    await LiveConnection(live, socket).run()

@@ -24,9 +24,9 @@ from pacai import _core
 from pacai.bus import EventBus
 from pacai.db.database import Database, Row
 from pacai.errors import FieldError, ProblemError, invalid
-from pacai.events import EventSink
+from pacai.events import EventSink, RequestMeta
 from pacai.http.ids import is_uuid
-from pacai.identity.auth import ensure_visible
+from pacai.identity.guards import ensure_visible
 from pacai.identity.sessions import Principal
 from pacai.projects.schemas import (
     MAX_SEED,
@@ -206,7 +206,7 @@ class ProjectService:
         channel = channel_of(project_id)
         await self.bus.publish(channel, {"type": "event", "channel": channel, "event": event, "data": data, "seq": seq})
 
-    async def create(self, principal: Principal, data: ProjectCreate, *, ip: str | None, request_id: str | None) -> Row:
+    async def create(self, principal: Principal, data: ProjectCreate, meta: RequestMeta) -> Row:
         name = clean_name(data.name)
         params = normalize_params(data.params)
         seed = data.seed if data.seed is not None else secrets.randbelow(MAX_SEED + 1)
@@ -221,17 +221,14 @@ class ProjectService:
                 "project.created",
                 actor_id=principal.user_id,
                 subject=f"project:{project_id}",
-                ip=ip,
-                request_id=request_id,
+                meta=meta,
                 data={"name": name, "seed": audit_seed(seed)},
                 conn=conn,
             )
         assert row is not None
         return row
 
-    async def update(
-        self, principal: Principal, project_id: str, data: ProjectUpdate, *, ip: str | None, request_id: str | None
-    ) -> Row:
+    async def update(self, principal: Principal, project_id: str, data: ProjectUpdate, meta: RequestMeta) -> Row:
         project_id = await self.canonical_id(principal, project_id)
         changes: dict[str, Any] = {}
         if data.name is not None:
@@ -258,8 +255,7 @@ class ProjectService:
                     "project.updated",
                     actor_id=principal.user_id,
                     subject=f"project:{project_id}",
-                    ip=ip,
-                    request_id=request_id,
+                    meta=meta,
                     data={"fields": sorted(changes)},
                     conn=conn,
                 )
@@ -267,7 +263,7 @@ class ProjectService:
             await self._publish(project_id, "project.updated", {"project": view}, seq)
         return row
 
-    async def delete(self, principal: Principal, project_id: str, *, ip: str | None, request_id: str | None) -> None:
+    async def delete(self, principal: Principal, project_id: str, meta: RequestMeta) -> None:
         project_id = await self.canonical_id(principal, project_id)
         async with self._locked(project_id) as conn:
             async with conn.transaction():
@@ -279,8 +275,7 @@ class ProjectService:
                     "project.deleted",
                     actor_id=principal.user_id,
                     subject=f"project:{project_id}",
-                    ip=ip,
-                    request_id=request_id,
+                    meta=meta,
                     conn=conn,
                 )
             await self._publish(project_id, "project.deleted", {"project_id": project_id}, seq)
@@ -291,9 +286,7 @@ class ProjectService:
         project_id: str,
         seed: int | None,
         params: dict[str, Any] | None,
-        *,
-        ip: str | None,
-        request_id: str | None,
+        meta: RequestMeta,
     ) -> Row:
         project = await self.get_visible(principal, project_id)
         project_id = str(project["id"])
@@ -340,8 +333,7 @@ class ProjectService:
                     "generation.completed",
                     actor_id=principal.user_id,
                     subject=f"project:{project_id}",
-                    ip=ip,
-                    request_id=request_id,
+                    meta=meta,
                     data={"generation_id": generation_id, "seed": audit_seed(seed), "checksum": checksum},
                     conn=conn,
                 )
@@ -355,9 +347,7 @@ class ProjectService:
         principal: Principal,
         project_id: str,
         ops: list[dict[str, Any]],
-        *,
-        ip: str | None,
-        request_id: str | None,
+        meta: RequestMeta,
     ) -> OverrideResult:
         project_id = await self.canonical_id(principal, project_id)
         ops_json = msgspec.json.encode(ops)
@@ -416,8 +406,7 @@ class ProjectService:
                     "override.applied",
                     actor_id=principal.user_id,
                     subject=f"project:{project_id}",
-                    ip=ip,
-                    request_id=request_id,
+                    meta=meta,
                     data={"override_id": override_id, "seq": version, "checksum": checksum, "ops": len(ops)},
                     conn=conn,
                 )

@@ -25,7 +25,8 @@ from typing import Any
 import redis.exceptions
 
 from pacai.errors import DependencyUnavailable, ProblemError
-from pacai.events import EventSink
+from pacai.events import EventSink, RequestMeta
+from pacai.http.edge import request_meta
 from pacai.identity.sessions import Principal, unauthorized
 from pacai.identity.store import RedisHotStore, UserMark
 from pacai.identity.users import email_subject
@@ -92,9 +93,8 @@ class BlockReporter:
         self,
         principal: str,
         budget: str,
+        meta: RequestMeta,
         *,
-        ip: str | None,
-        request_id: str | None,
         actor_id: str | None,
         subject: str | None = None,
     ) -> None:
@@ -104,14 +104,13 @@ class BlockReporter:
         if entry is not None:
             entry.count += 1
             return
-        entry = self._windows[key] = _Window(count=1, ip=ip, actor_id=actor_id, subject=subject or principal)
+        entry = self._windows[key] = _Window(count=1, ip=meta.ip, actor_id=actor_id, subject=subject or principal)
         try:
             await self.events.emit(
                 "ratelimit.blocked",
+                meta=meta,
                 actor_id=actor_id,
                 subject=entry.subject,
-                ip=ip,
-                request_id=request_id,
                 data={"budget": budget, "count": 1, "window_start": window * WINDOW},
             )
         except Exception as exc:  # noqa: BLE001 - the refusal must not turn into a 5xx
@@ -130,9 +129,9 @@ class BlockReporter:
                 try:
                     await self.events.emit(
                         "ratelimit.blocked",
+                        meta=RequestMeta(ip=entry.ip),
                         actor_id=entry.actor_id,
                         subject=entry.subject,
-                        ip=entry.ip,
                         data={
                             "budget": budget,
                             "count": entry.count,
@@ -214,14 +213,7 @@ class RateLimitService:
             spent.append((policy, decision))
             state["ratelimit_headers"] = _combined_headers(spent)
         if not decision.allowed:
-            await self.reporter.blocked(
-                principal,
-                budget,
-                ip=state.get("client_ip"),
-                request_id=state.get("request_id"),
-                actor_id=actor_id,
-                subject=subject,
-            )
+            await self.reporter.blocked(principal, budget, request_meta(scope), actor_id=actor_id, subject=subject)
             retry_after = retry_after_header(decision)
             raise ProblemError(
                 429,
@@ -317,13 +309,13 @@ class RateLimitService:
             actor_id=principal.user_id,
         )
 
-    async def decide_action(self, principal: Principal, *, client_ip: str | None, request_id: str | None) -> Decision:
+    async def decide_action(self, principal: Principal, meta: RequestMeta) -> Decision:
         """The same budget for a WebSocket override: a decision, not an exception."""
         budget = f"actions.{principal.budget_tier}"
         who = user_principal(principal.user_id)
         decision = await self.limiter.decide(f"{budget}:{who}", self.per_minute[budget])
         if not decision.allowed:
-            await self.reporter.blocked(who, budget, ip=client_ip, request_id=request_id, actor_id=principal.user_id)
+            await self.reporter.blocked(who, budget, meta, actor_id=principal.user_id)
         return decision
 
     async def enforce_login(self, scope: Scope, email: str) -> None:

@@ -16,7 +16,7 @@ from pacai.bus import MemoryBus
 from pacai.db.database import Database
 from pacai.errors import ProblemError
 from pacai.events import EventSink
-from pacai.identity.auth import ensure_visible
+from pacai.identity.guards import ensure_visible
 from pacai.identity.passwords import Passwords
 from pacai.identity.sessions import Principal, SessionService
 from pacai.identity.store import MemoryHotStore
@@ -98,7 +98,7 @@ def test_authenticate_costs_one_argon2_verification_whatever_the_failure(
                 db, MemoryHotStore(), MemoryBus(), events, refresh_ttl=3600, access_ttl=900, leeway=30
             )
             users = UserService(db, passwords, sessions, events, registration_open=True)
-            common: dict[str, Any] = {"tier": "free", "role": "user", "actor_id": None, "ip": None, "request_id": None}
+            common: dict[str, Any] = {"tier": "free", "role": "user", "actor_id": None}
             enabled_pw, disabled_pw = new_password(), new_password()
             enabled = await users.create(new_email(), enabled_pw, None, **common)
             disabled = await users.create(new_email(), disabled_pw, None, **common)

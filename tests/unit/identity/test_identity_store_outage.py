@@ -19,7 +19,7 @@ from pacai.bus import MemoryBus
 from pacai.context import redis_client
 from pacai.db.database import Database
 from pacai.errors import DependencyUnavailable, ProblemError
-from pacai.events import EventSink
+from pacai.events import NO_META, EventSink
 from pacai.identity.passwords import Passwords
 from pacai.identity.schemas import AdminUserPatch
 from pacai.identity.sessions import SessionService
@@ -51,17 +51,16 @@ def test_retrying_a_disable_the_store_missed_revokes_the_sessions(
         try:
             live = services(db, live_client, redis_prefix)
             outage = services(db, dead_client, redis_prefix)
-            meta = {"ip": None, "request_id": None}
-            user = await live.create(new_email(), new_password(), None, tier="free", role="user", actor_id=None, **meta)
-            sid, _, _ = await live.sessions.create(user, client_ip=None, user_agent=None, request_id=None)
+            user = await live.create(new_email(), new_password(), None, tier="free", role="user", actor_id=None)
+            sid, _, _ = await live.sessions.create(user, NO_META, user_agent=None)
             claims = {"sid": sid, "sub": str(user["id"]), "exp": int(time.time()) + 900}
             assert (await live.sessions.check(claims)).session_id == sid
             admin_id = str(uuid.uuid4())
 
             with pytest.raises(DependencyUnavailable):
-                await outage.patch(str(user["id"]), AdminUserPatch(disabled=True), actor_id=admin_id, **meta)
+                await outage.patch(str(user["id"]), AdminUserPatch(disabled=True), NO_META, actor_id=admin_id)
             # The admin saw 503 and retries once the store answers again.
-            row = await live.patch(str(user["id"]), AdminUserPatch(disabled=True), actor_id=admin_id, **meta)
+            row = await live.patch(str(user["id"]), AdminUserPatch(disabled=True), NO_META, actor_id=admin_id)
             assert row["disabled"] is True
 
             with pytest.raises(ProblemError) as refused:
@@ -71,7 +70,7 @@ def test_retrying_a_disable_the_store_missed_revokes_the_sessions(
             assert session is not None and session["revoked_at"] is not None
             assert session["revoked_reason"] == "user_disabled"
             # Enabling the user again does not bring the session back.
-            await live.patch(str(user["id"]), AdminUserPatch(disabled=False), actor_id=admin_id, **meta)
+            await live.patch(str(user["id"]), AdminUserPatch(disabled=False), NO_META, actor_id=admin_id)
             with pytest.raises(ProblemError):
                 await live.sessions.check(claims)
         finally:

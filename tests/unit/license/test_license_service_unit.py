@@ -1,5 +1,5 @@
 """The Python side of licences, in process: the §8.3 view's shape, vendor keys from files,
-the serial a hardware-bound licence is checked against, and verification without sockets."""
+and verification without sockets."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ import msgspec
 import pytest
 
 from pacai import _core
-from pacai.license.cli import server_serial
 from pacai.license.service import USABLE, LicenseService, LicenseView, load_vendor_keys
-from pacai.settings import load_settings
 
 CONTRACT_VIEW = [
     "status",
@@ -51,26 +49,6 @@ def test_vendor_keys_are_read_by_key_id(tmp_path: Path) -> None:
     bad.write_text("not a key")
     with pytest.raises(_core.SignatureError):
         load_vendor_keys((bad,))
-
-
-def test_the_serial_comes_from_the_flag_or_the_configured_token() -> None:
-    plain = load_settings({"PACAI_ENV": "test"})
-    assert server_serial(plain, None) is None
-    assert server_serial(plain, "abc123") == "abc123"
-    # With a token configured that cannot be reached, the flag still wins and no call is made.
-    with_hsm = load_settings(
-        {"PACAI_ENV": "test", "PACAI_HSM_MODULE": "/nonexistent.so", "PACAI_HSM_TOKEN": "t", "PACAI_HSM_PIN": "1"}
-    )
-    assert server_serial(with_hsm, "given") == "given"
-
-
-def test_an_unreachable_token_gives_no_serial(capsys: pytest.CaptureFixture[str]) -> None:
-    settings = load_settings(
-        {"PACAI_ENV": "test", "PACAI_HSM_MODULE": "/nonexistent.so", "PACAI_HSM_TOKEN": "t", "PACAI_HSM_PIN": "93817"}
-    )
-    assert server_serial(settings, None) is None
-    err = capsys.readouterr().err
-    assert "cannot read the HSM token serial" in err and "93817" not in err
 
 
 def test_verification_uses_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
