@@ -32,9 +32,10 @@ services: ## start (or install) PostgreSQL, Redis, SoftHSM2, Node.js and wrk
 node-deps: ## the Node `ws` peer for the WebSocket conformance tests
 	@if [ -f tests/node/package.json ]; then cd tests/node && npm ci --silent --no-audit --no-fund; fi
 
-lint: install ## ruff, mypy (+ stubtest), cargo fmt --check, clippy -D warnings, hadolint
+lint: install ## ruff, import cycles, mypy (+ stubtest), cargo fmt --check, clippy -D warnings, hadolint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_imports.py
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest pacai._core --allowlist .stubtest-allowlist
 	cargo fmt --check
