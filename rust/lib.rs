@@ -2,11 +2,12 @@
 //! the bindings live beside it (`py.rs`) and are compiled only with the `python` feature,
 //! so `cargo test` runs without an interpreter.
 
-pub mod build;
+pub mod build_info;
 pub mod canonical;
 pub mod jwt;
 pub mod ratelimit;
 pub mod sign;
+pub mod strict_json;
 pub mod worldgen;
 pub mod ws;
 

@@ -4,8 +4,8 @@ use pyo3::prelude::*;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("__version__", crate::build::VERSION)?;
-    m.add("build_profile", crate::build::profile())?;
+    m.add("__version__", crate::build_info::VERSION)?;
+    m.add("build_profile", crate::build_info::profile())?;
     crate::canonical::py::register(m)?;
     crate::jwt::py::register(m)?;
     crate::sign::py::register(m)?;

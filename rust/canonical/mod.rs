@@ -3,10 +3,13 @@
 //! World checksums, audit hashes and licence signatures are all taken over these bytes, so
 //! an independent verifier in any language can recompute them: object members sorted by
 //! the UTF-16 code units of their names, no insignificant white space, strings escaped as
-//! ECMAScript's `JSON.stringify` does, numbers in ECMAScript's shortest form.
+//! ECMAScript's `JSON.stringify` does, numbers in ECMAScript's shortest form. Values are
+//! written from a `serde_json::Value` here, or straight from typed values by [`serializer`].
 
 use serde_json::{Map, Number, Value};
 use std::fmt;
+
+pub mod serializer;
 
 /// Why a document could not be canonicalized.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +32,7 @@ impl fmt::Display for CanonicalError {
 impl std::error::Error for CanonicalError {}
 
 /// Largest integer that survives a round trip through an IEEE 754 double.
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+pub(crate) const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// Parses JSON text and returns its canonical bytes.
 pub fn canonicalize_bytes(input: &[u8]) -> Result<Vec<u8>, CanonicalError> {

@@ -9,12 +9,12 @@
 //! active session of `sub`.
 
 pub mod errors;
-pub mod json;
 pub mod keys;
 
 pub use errors::{ConfigError, SignError, TokenError};
 pub use keys::{Algorithm, Key};
 
+use crate::strict_json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
@@ -240,7 +240,7 @@ impl TokenCodec {
         let payload = URL_SAFE_NO_PAD
             .decode(payload_b64)
             .map_err(|_| SignError("signing_input payload is not base64url".to_owned()))?;
-        let map = json::parse_object(&payload)
+        let map = strict_json::parse_object(&payload)
             .map_err(|why| SignError(format!("signing_input payload: {why}")))?;
         check_claim_types(&map).map_err(|e| SignError(e.to_string()))?;
         if signature.len() != self.algorithm.signature_len() {
@@ -293,8 +293,8 @@ impl TokenCodec {
         let signer = match self.key_by_header(header_b64) {
             Some(known) => known,
             None => {
-                let header =
-                    json::parse_object(&decode_part(header_b64)?).map_err(TokenError::Malformed)?;
+                let header = strict_json::parse_object(&decode_part(header_b64)?)
+                    .map_err(TokenError::Malformed)?;
                 self.check_header(&header)?
             }
         };
@@ -311,7 +311,7 @@ impl TokenCodec {
             return Err(TokenError::Signature);
         }
 
-        let claims = json::parse_object(&payload).map_err(TokenError::Malformed)?;
+        let claims = strict_json::parse_object(&payload).map_err(TokenError::Malformed)?;
         self.check_claims(&claims, now)?;
         Ok(claims)
     }

@@ -17,9 +17,9 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{Map, Value};
 
 use super::{
-    b64url_encode, decode_signature_field, is_sha256_tagged, json, keys, sha256_tagged, SignError,
+    b64url_encode, decode_signature_field, is_sha256_tagged, keys, sha256_tagged, SignError,
 };
-use crate::canonical;
+use crate::{canonical, strict_json};
 
 /// `prev_hash` of the first entry of a log: `"sha256:"` followed by 64 zeros.
 pub const GENESIS_HASH: &str =
@@ -64,7 +64,7 @@ type SplitEntry = (Map<String, Value>, Option<Value>, Option<Value>);
 
 /// Parses an entry into an object, without its `hash` and `sig` (returned beside it).
 fn split_entry(entry_json: &[u8]) -> Result<SplitEntry, SignError> {
-    match json::parse_strict(entry_json) {
+    match strict_json::parse_strict(entry_json) {
         Ok(Value::Object(mut map)) => {
             let hash = map.remove("hash");
             let sig = map.remove("sig");

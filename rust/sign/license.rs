@@ -26,8 +26,9 @@ use std::collections::HashMap;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{Map, Value};
 
-use super::{b64url_encode, decode_signature_field, json, keys, SignError};
+use super::{b64url_encode, decode_signature_field, keys, SignError};
 use crate::canonical;
+use crate::strict_json;
 
 /// Largest licence document accepted, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -292,7 +293,7 @@ fn payload_value(payload_json: &[u8]) -> Result<Value, SignError> {
     if payload_json.len() > MAX_DOCUMENT_BYTES {
         return Err(SignError::Document("payload is too large".into()));
     }
-    let value = json::parse_strict(payload_json).map_err(SignError::Document)?;
+    let value = strict_json::parse_strict(payload_json).map_err(SignError::Document)?;
     parse_payload(&value).map_err(SignError::Document)?;
     Ok(value)
 }
@@ -349,7 +350,7 @@ pub fn verify(
     if document_json.len() > MAX_DOCUMENT_BYTES {
         return LicenseStatus::invalid("document is too large");
     }
-    let doc = match json::parse_strict(document_json) {
+    let doc = match strict_json::parse_strict(document_json) {
         Ok(Value::Object(doc)) => doc,
         Ok(_) => return LicenseStatus::invalid("document must be a JSON object"),
         Err(_) => return LicenseStatus::invalid("document is not JSON (or repeats a member)"),

@@ -13,11 +13,10 @@
 //! - **Signatures in JSON** are base64url without padding (86 characters for 64 bytes);
 //!   padded, non-canonical or wrongly sized encodings are rejected.
 //! - **Canonical JSON** is `crate::canonical` (RFC 8785). Documents that carry signatures are
-//!   parsed by [`json::parse_strict`], which refuses duplicate member names so a reader can
+//!   parsed by [`crate::strict_json::parse_strict`], which refuses duplicate member names so a reader can
 //!   never see a different value than the one that was signed.
 
 pub mod audit;
-pub mod json;
 pub mod keys;
 pub mod license;
 

@@ -252,7 +252,7 @@ pub mod milli {
 impl WorldDoc {
     /// Canonical JSON bytes (RFC 8785).
     pub fn to_canonical(&self) -> Result<Vec<u8>, WorldgenError> {
-        super::canon::to_vec(self)
+        crate::canonical::serializer::to_vec(self)
             .map_err(|e| WorldgenError::Document(format!("cannot encode: {e}")))
     }
 

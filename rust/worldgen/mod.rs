@@ -39,7 +39,6 @@
 //! Fractions (`intensity`, `aggression`) are kept in thousandths and params ratios in
 //! millionths, so they print back as short decimals.
 
-mod canon;
 mod chacha;
 mod document;
 mod entities;

@@ -1,17 +1,29 @@
-//! Strict JSON parsing for signed documents: like `serde_json::from_slice`, but a duplicate
-//! member name is an error. serde_json keeps the last duplicate while other parsers keep the
-//! first, so accepting duplicates would let two readers of one signed document disagree.
+//! JSON input that refuses repeated member names at any depth, for everything that is
+//! signed: access tokens, licences, audit entries. serde_json keeps the last of two members
+//! with the same name and other parsers keep the first, so `{"sub":"a","sub":"b"}` could mean
+//! two things to two verifiers (RFC 7515 §4 and RFC 7519 §4 let a JWT reader refuse it).
+//! serde_json's recursion limit (128) still applies: deep nesting is an error, not a crash.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::fmt;
 
-/// Parses JSON text, refusing duplicate member names at any depth. serde_json's recursion
-/// limit (128) still applies, so deep nesting is an error, not a stack overflow.
+/// Parses JSON text; the error is serde_json's message (naming a repeated member).
 pub fn parse_strict(input: &[u8]) -> Result<Value, String> {
     serde_json::from_slice::<StrictValue>(input)
         .map(|v| v.0)
         .map_err(|e| e.to_string())
+}
+
+/// Parses one JSON object, with the short reasons a token check reports.
+pub fn parse_object(input: &[u8]) -> Result<Map<String, Value>, &'static str> {
+    match serde_json::from_slice::<StrictValue>(input) {
+        Ok(StrictValue(Value::Object(map))) => Ok(map),
+        Ok(_) => Err("not a JSON object"),
+        // The visitor's own errors (a repeated name) are the only data errors.
+        Err(err) if err.is_data() => Err("repeated member name"),
+        Err(_) => Err("not valid JSON"),
+    }
 }
 
 struct StrictValue(Value);
@@ -127,6 +139,29 @@ mod tests {
         assert!(parse_strict(deep.as_bytes()).is_err());
         let deep_obj = "{\"a\":".repeat(50_000);
         assert!(parse_strict(deep_obj.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn objects_for_tokens() {
+        let map = parse_object(br#"{"a":1,"b":[true,null,{"c":"d"}],"e":1.5}"#).unwrap();
+        assert_eq!(map.len(), 3);
+        assert_eq!(map["e"], Value::from(1.5));
+        assert_eq!(
+            parse_object(br#"{"a":{"b":1,"b":2}}"#).err(),
+            Some("repeated member name")
+        );
+        assert_eq!(
+            parse_object(br#"{"sub":"x","\u0073ub":"y"}"#).err(),
+            Some("repeated member name")
+        );
+        assert_eq!(parse_object(b"[1]").err(), Some("not a JSON object"));
+        assert_eq!(parse_object(b"\"a\"").err(), Some("not a JSON object"));
+        assert_eq!(parse_object(b"{\"a\":").err(), Some("not valid JSON"));
+        assert_eq!(parse_object(b"{\"a\":1} x").err(), Some("not valid JSON"));
+        assert_eq!(parse_object(b"\xff").err(), Some("not valid JSON"));
+        assert_eq!(parse_object(b"").err(), Some("not valid JSON"));
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse_object(deep.as_bytes()).err(), Some("not valid JSON"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Build facts the Python side reports (version, profile).
+//! Build facts the Python side reports (version, profile). Not a Cargo build script.
 
 /// The crate version: pacai's single version number.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,19 +1,18 @@
-//! A serde `Serializer` that writes RFC 8785 canonical JSON straight from typed values.
+//! A serde `Serializer` that writes RFC 8785 canonical JSON straight from typed values: the
+//! world documents (`crate::worldgen`), whose checksums are taken over these bytes.
 //!
-//! Same bytes as `crate::canonical::to_canonical(&serde_json::to_value(x)?)` (a test
-//! checks it on whole worlds), without building and freeing a `Value` tree: on a
-//! 512x512 world that path costs ~15 ms, this one ~2 ms, and overrides re-encode the
-//! whole document every time. Object members are buffered and sorted by the UTF-16 code
-//! units of their names, integers beyond 2^53 and non-finite floats are refused, strings
-//! are escaped as ECMAScript's `JSON.stringify` does, and floats are printed with ryu-js
-//! (ECMAScript's shortest form).
+//! Same bytes as `to_canonical(&serde_json::to_value(x)?)` (a test checks it), without
+//! building and freeing a `Value` tree: on a 512x512 world that path costs ~15 ms, this one
+//! ~2 ms, and overrides re-encode the whole document every time. One difference on purpose:
+//! every integer beyond 2^53 - 1 is refused here, where `to_canonical` accepts those a double
+//! holds exactly. Worlds never hold one; keep it so, as the world checksums are golden values.
 
 use std::fmt;
 use std::io::Write as _;
 
 use serde::ser::{self, Serialize};
 
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+use super::{es_number, write_string, MAX_SAFE_INTEGER};
 
 #[derive(Debug)]
 pub struct Error(String);
@@ -62,7 +61,7 @@ fn write_f64(v: f64, out: &mut Vec<u8>) -> Result<(), Error> {
     if !v.is_finite() {
         return Err(Error("non-finite number".into()));
     }
-    out.extend_from_slice(crate::canonical::es_number(v).as_bytes());
+    out.extend_from_slice(es_number(v).as_bytes());
     Ok(())
 }
 
@@ -114,11 +113,11 @@ impl<'a, 'b> ser::Serializer for &'a mut Writer<'b> {
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
         let mut buf = [0u8; 4];
-        crate::canonical::write_string(v.encode_utf8(&mut buf), self.out);
+        write_string(v.encode_utf8(&mut buf), self.out);
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        crate::canonical::write_string(v, self.out);
+        write_string(v, self.out);
         Ok(())
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
@@ -296,7 +295,7 @@ impl Object<'_, '_> {
             if i > 0 {
                 out.push(b',');
             }
-            crate::canonical::write_string(key, out);
+            write_string(key, out);
             out.push(b':');
             out.extend_from_slice(self.buf.get(range.clone()).unwrap_or_default());
         }
