@@ -2,7 +2,7 @@
 interoperability), EdDSA keys from `pacai keys generate`, HS256 secret rotation, and a
 hostile set of tokens that must all answer 401 with a Bearer challenge.
 
-The codec's own differential and fuzz tests live in tests/unit/core/test_jwt*.py; these
+The codec's own differential and fuzz tests live in tests/core/jwt/; these
 prove the running server wires it as the contract says."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
-from conftest import Server
+from tests.integration.ws.conftest import Server
 
 
 def new_id() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server
+from tests.integration.ws.conftest import Server
 
 NODE_DIR = Path(__file__).parents[2] / "node"
 

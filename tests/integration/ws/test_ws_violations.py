@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from rawclient import RawClient, client_frame, http_exchange
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from conftest import Server
+from tests.integration.ws.conftest import Server
+from tests.integration.ws.rawclient import RawClient, client_frame, http_exchange
 
 TEXT, BINARY, CLOSE, PING, PONG, CONT = 1, 2, 8, 9, 10, 0
 
