@@ -368,31 +368,38 @@ def hammer(
     """`threads` threads send as fast as they can for `duration` seconds, thread i using
     sends[i % len(sends)] on clients[i % len(clients)] (so the load goes through every
     instance); counts 429s as refused and the statuses `admitted` accepts (2xx) as admitted;
-    anything else is kept in `other`."""
+    anything else is kept in `other`. An exception in a thread (a refused connection, a
+    timeout) is raised here once every thread has stopped, and so is a thread that never
+    stops: a hammer that lost threads would count too few requests and prove nothing."""
     run = Run()
     lock = threading.Lock()
-    start = threading.Barrier(threads + 1)
+    start = threading.Barrier(threads + 1, timeout=60)
     stop_at = [0.0]
+    errors: list[BaseException] = []
 
     def worker(index: int) -> None:
         send = sends[index % len(sends)]
         client = clients[index % len(clients)]
-        start.wait()
-        while True:
-            sent = time.monotonic()
-            if sent >= stop_at[0]:
-                return
-            response = send(client)
-            answered = time.monotonic()
+        try:
+            start.wait()
+            while True:
+                sent = time.monotonic()
+                if sent >= stop_at[0]:
+                    return
+                response = send(client)
+                answered = time.monotonic()
+                with lock:
+                    run.last_sent = max(run.last_sent, sent)
+                    run.first_answer = min(run.first_answer, answered)
+                    if response.status_code == 429:
+                        run.refused += 1
+                    elif admitted(response.status_code):
+                        run.admitted += 1
+                    else:
+                        run.other.append(response.status_code)
+        except BaseException as exc:  # re-raised in the calling thread below
             with lock:
-                run.last_sent = max(run.last_sent, sent)
-                run.first_answer = min(run.first_answer, answered)
-                if response.status_code == 429:
-                    run.refused += 1
-                elif admitted(response.status_code):
-                    run.admitted += 1
-                else:
-                    run.other.append(response.status_code)
+                errors.append(exc)
 
     workers = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(threads)]
     for w in workers:
@@ -403,6 +410,10 @@ def hammer(
     for w in workers:
         w.join(duration + 60)
     run.ended = time.monotonic()
+    if errors:
+        raise AssertionError(f"{len(errors)} of {threads} hammer threads failed; the first:") from errors[0]
+    stuck = sum(w.is_alive() for w in workers)
+    assert stuck == 0, f"{stuck} of {threads} hammer threads never finished"
     return run
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.support.needs import unavailable
 from tests.support.server import ServerProcess
 from tests.support.trust import (
     audit_dir,
@@ -231,7 +232,7 @@ def tiny_tmpfs(tmp_path: Path) -> object:
         ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True, check=False
     )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+        unavailable(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     yield mount_point
     subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
 

@@ -247,20 +247,30 @@ def test_concurrent_signing_from_threads(softhsm: MakeHsm) -> None:
     hsm = softhsm("primary")
     s = signer(hsm, "primary")
     public = s.keygen().public_key
+    signed: list[bytes] = []
     bad: list[bytes] = []
+    errors: list[BaseException] = []
 
     def work(n: int) -> None:
-        for i in range(25):
-            message = f"{n}-{i}".encode()
-            if not _core.ed25519_verify(public, message, s.sign(message)):
-                bad.append(message)
+        try:
+            for i in range(25):
+                message = f"{n}-{i}".encode()
+                if not _core.ed25519_verify(public, message, s.sign(message)):
+                    bad.append(message)
+                signed.append(message)
+        except BaseException as exc:  # re-raised below: a thread's failure must fail the test
+            errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a signing thread never finished"
+    if errors:
+        raise errors[0]
     assert bad == []
+    assert len(signed) == 4 * 25
 
 
 def test_reconnects_when_its_session_is_logged_out_under_it(softhsm: MakeHsm, caplog: pytest.LogCaptureFixture) -> None:

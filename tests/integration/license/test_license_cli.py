@@ -16,7 +16,17 @@ from typing import Any
 import pytest
 
 from pacai import _core
-from tests.support.trust import CLEAN_ENV, db_entries, new_private_key, pacai, public_pem_of, rfc3339, wait_for
+from tests.support.needs import unavailable
+from tests.support.trust import (
+    CLEAN_ENV,
+    LICENSE_APPLIED_WITHIN,
+    db_entries,
+    new_private_key,
+    pacai,
+    public_pem_of,
+    rfc3339,
+    wait_for,
+)
 
 from .conftest import Licensed, Vendor
 
@@ -99,7 +109,7 @@ def test_install_and_status_through_the_cli(licensed: Licensed, vendor: Vendor, 
     assert "installed licence lic-installed-by-cli: valid" in installed.stdout
 
     # The running server re-reads the licence in force within 5 s (no bus from the CLI).
-    wait_for(lambda: licensed.view()["license_id"] == "lic-installed-by-cli", timeout=5.5)
+    wait_for(lambda: licensed.view()["license_id"] == "lic-installed-by-cli", timeout=LICENSE_APPLIED_WITHIN)
     status = pacai("license", "status", env=licensed.cli_env)
     assert status.returncode == 0
     assert json.loads(status.stdout) == licensed.view()
@@ -141,7 +151,7 @@ def test_verification_opens_no_connection(vendor: Vendor, tmp_path: Path, monkey
 def test_verification_works_without_a_network(vendor: Vendor, tmp_path: Path) -> None:
     unshare = shutil.which("unshare")
     if unshare is None or subprocess.run([unshare, "-n", "true"], check=False).returncode != 0:
-        pytest.skip("no network namespaces here (unshare -n)")
+        unavailable("no network namespaces here (unshare -n)")
     out = tmp_path / "licence.json"
     assert issue(vendor, out).returncode == 0
     command = [unshare, "-n", sys.executable, "-m", "pacai.cli", "license", "verify", str(out)]

@@ -15,6 +15,7 @@ from websockets.sync.client import connect
 
 from pacai import _core
 from tests.support.trust import (
+    LICENSE_APPLIED_WITHIN,
     bearer,
     create_user_cli,
     db_entries,
@@ -282,7 +283,9 @@ def test_seats_also_limit_users_created_from_the_cli(licensed: Licensed, vendor:
     from tests.support.trust import pacai
 
     out = pacai("users", "create", "--email", email, "--password-stdin", env=licensed.cli_env, stdin="pw-123456789\n")
-    assert out.returncode != 0
+    assert out.returncode == 1
+    # The refusal names the seats, as the API's 403 license_seats does (CONTRACT §8.2).
+    assert out.stderr.strip() == "pacai: All 2 seats of the licence are in use.", out.stderr
     assert _count(licensed.url, "SELECT count(*) FROM users WHERE email = %s", email) == 0
 
 
@@ -304,7 +307,7 @@ def test_a_licence_that_expires_in_service_stops_work(licensed: Licensed, vendor
     )  # fmt: skip
     with psycopg.connect(licensed.url) as conn:
         conn.execute("INSERT INTO licenses (license_id, document) VALUES ('lic-lapsed', %s)", (lapsed,))
-    wait_for(lambda: licensed.view()["status"] == "expired", timeout=6.0)
+    wait_for(lambda: licensed.view()["status"] == "expired", timeout=LICENSE_APPLIED_WITHIN)
     with licensed.client() as c:
         user, _ = new_user(licensed, c)
         pid = c.post("/v5/projects", json={"name": "Lapsed", "seed": 1}, headers=user).json()["id"]

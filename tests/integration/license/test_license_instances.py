@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.server import ServerProcess
-from tests.support.trust import bearer, login, register, sign_license, strong_password, wait_for
+from tests.support.trust import (
+    LICENSE_APPLIED_WITHIN,
+    bearer,
+    login,
+    register,
+    sign_license,
+    strong_password,
+    wait_for,
+)
 
 from .conftest import Licensed, Vendor, make_licensed
 
@@ -38,7 +46,7 @@ def test_a_licence_put_on_one_instance_applies_on_the_other(
             view = b_setup.view()
             return view if view["license_id"] == "lic-shared" else None
 
-        view = wait_for(applied_on_b, timeout=5.0)
+        view = wait_for(applied_on_b, timeout=LICENSE_APPLIED_WITHIN)
         assert view["status"] == "valid" and view == a.view()
         with b.client() as c:
             assert c.post(f"/v5/projects/{pid}/generate", json={}, headers=user).status_code == 200

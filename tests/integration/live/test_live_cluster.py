@@ -32,8 +32,9 @@ from tests.support.domain import (
 )
 from tests.support.server import ServerProcess
 
-# CONTRACT §6.6 says 2 s; one more second of slack for a busy two-core test machine.
-REVOCATION_DEADLINE = 3.0
+# CONTRACT §6.6: within 2 s; 3 s more of slack for a loaded two-core machine. Still well
+# under the 10 s periodic re-check, so only the pub/sub path can pass.
+REVOCATION_DEADLINE = 2.0 + 3.0
 
 
 class Cluster:

@@ -78,9 +78,28 @@ def stop_server(server: Server) -> None:
             server.process.wait()
 
 
+# A clean stop: uvicorn exits 0, or re-raises the SIGTERM it shut down on.
+CLEAN_EXITS = (0, -signal.SIGTERM)
+# What uvicorn and asyncio write when a connection's task, a callback or the app fails.
+CRASH_SIGNS = ("Traceback (most recent call last)", "Exception in callback")
+# The one failure the echo app makes on purpose (on the message `raise`).
+DELIBERATE = "RuntimeError: the app failed on purpose"
+
+
+def crash_of(server: Server) -> str | None:
+    """Why a stopped server counts as crashed: an unclean exit (a kill after a hung shutdown
+    too) or a traceback in its log other than the echo app's deliberate failures; None when
+    it ran and stopped cleanly."""
+    if server.process.returncode not in CLEAN_EXITS:
+        return f"{server.impl} server exited with {server.process.returncode}"
+    log = server.log()
+    failures = sum(log.count(sign) for sign in CRASH_SIGNS) - log.count(DELIBERATE)
+    return f"{server.impl} server logged {failures} failure(s):\n{log[-3000:]}" if failures else None
+
+
 @pytest.fixture
 def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Starts servers for one test; stops them after it and checks none logged a crash."""
+    """Starts servers for one test; stops them after it and checks none crashed."""
     started: list[Server] = []
 
     def make(impl: str, *args: str) -> Server:
@@ -91,6 +110,8 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     yield make
     for server in started:
         stop_server(server)
+    crashes = [crash for crash in map(crash_of, started) if crash]
+    assert crashes == [], crashes
 
 
 @pytest.fixture(scope="module", params=IMPLEMENTATIONS)
@@ -100,6 +121,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     running = start_server(request.param, log_path)
     yield running
     stop_server(running)
+    assert crash_of(running) is None
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +130,4 @@ def pacai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server("pacai", log_path)
     yield running
     stop_server(running)
+    assert crash_of(running) is None

@@ -106,12 +106,19 @@ class RawClient:
                     return None, b""
                 return struct.unpack("!H", payload[:2])[0], payload[2:]
 
-    def at_eof(self) -> bool:
-        """True when the server closed the TCP connection."""
+    def at_eof(self, timeout: float = 5.0) -> bool:
+        """True when the server closes the TCP connection (FIN or reset) within `timeout`
+        seconds with nothing left unread; False when more bytes come instead. A connection
+        still open after `timeout` raises TimeoutError: silence is not a close."""
+        if self.buffer:
+            return False
+        self.sock.settimeout(timeout)
         try:
-            return self.buffer == b"" and self.sock.recv(1) == b""
-        except (ConnectionError, TimeoutError):
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
             return True
+        except TimeoutError:
+            raise TimeoutError(f"the server left the TCP connection open for {timeout} s") from None
 
     def close(self) -> None:
         self.sock.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.ws.conftest import Server
+from tests.support.needs import unavailable
 
 NODE_DIR = Path(__file__).parents[2] / "node"
 
@@ -19,7 +20,7 @@ def node() -> str:
     node = shutil.which("node")
     npm = shutil.which("npm")
     if node is None or npm is None:
-        pytest.skip("Node.js is not installed")
+        unavailable("Node.js is not installed")
     if not (NODE_DIR / "node_modules" / "ws").is_dir():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, timeout=300)
     return node
