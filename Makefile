@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test services lint format check-rust test-rust test-python bench load runtime-proof node-deps clean
+.PHONY: help install run test services lint format check-rust check-fuzz test-rust test-python bench load runtime-proof node-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,13 +51,19 @@ format: install ## apply ruff and cargo formatting
 test-rust: ## the Rust unit tests (no Python needed)
 	cargo test --quiet
 
+# `cargo fuzz build` needs a nightly toolchain; `cargo check` on stable compiles the same
+# targets, so they cannot rot. Run them with `cargo +nightly fuzz run <target>`.
+check-fuzz: ## the fuzz targets compile (cargo check on stable)
+	cargo fmt --check --manifest-path fuzz/Cargo.toml
+	cargo check --quiet --manifest-path fuzz/Cargo.toml --all-targets
+
 test-python: install services node-deps ## the Python test suite against real services
 	$(BIN)/python -m pytest
 
 runtime-proof: install services ## build the wheel and run it through the image entrypoint as a non-root user, as the Docker runtime stage does
 	scripts/prove-runtime.sh
 
-test: install services node-deps lint test-rust test-python runtime-proof ## everything CI runs
+test: install services node-deps lint test-rust check-fuzz test-python runtime-proof ## everything CI runs
 
 bench: install ## micro-benchmarks: each Rust hot path beside its Python baseline
 	$(BIN)/python -m pytest benches --benchmark-enable --benchmark-only -q --benchmark-columns=min,median,mean,ops,rounds

@@ -14,33 +14,37 @@ struct Fixture {
     token: String,
 }
 
-fn fixture() -> Option<&'static Fixture> {
-    static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
-    FIXTURE
-        .get_or_init(|| {
-            let keys: [(&str, &[u8]); 2] = [("k1", &[7u8; 32]), ("k0", &[9u8; 40])];
-            let codec = TokenCodec::new(&CodecConfig {
-                algorithm: "HS256",
-                keys: &keys,
-                signing_kid: Some("k1"),
-                issuer: "iss",
-                audience: "aud",
-                leeway_seconds: 30,
-                max_token_bytes: 8192,
-            })
-            .ok()?;
-            let claims = serde_json::json!({
-                "iss": "iss", "aud": "aud", "sub": "u", "sid": "s", "jti": "j",
-                "iat": NOW, "nbf": NOW, "exp": NOW + 900, "tier": "free", "role": "user",
-            });
-            let token = codec.sign(&claims).ok()?;
-            Some(Fixture { codec, token })
+/// The codec and a valid token every input is spliced into. A fixture that cannot be built
+/// is a failure of the target (a panic libFuzzer reports), never a run that tests nothing.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let keys: [(&str, &[u8]); 2] = [("k1", &[7u8; 32]), ("k0", &[9u8; 40])];
+        let codec = TokenCodec::new(&CodecConfig {
+            algorithm: "HS256",
+            keys: &keys,
+            signing_kid: Some("k1"),
+            issuer: "iss",
+            audience: "aud",
+            leeway_seconds: 30,
+            max_token_bytes: 8192,
         })
-        .as_ref()
+        .expect("fixture: the HS256 codec");
+        let claims = serde_json::json!({
+            "iss": "iss", "aud": "aud", "sub": "u", "sid": "s", "jti": "j",
+            "iat": NOW, "nbf": NOW, "exp": NOW + 900, "tier": "free", "role": "user",
+        });
+        let token = codec.sign(&claims).expect("fixture: a signed token");
+        assert!(
+            codec.verify(token.as_bytes(), NOW).is_ok(),
+            "fixture: the token verifies"
+        );
+        Fixture { codec, token }
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some(fx) = fixture() else { return };
+    let fx = fixture();
     let accepted = fx.codec.verify(data, NOW).is_ok();
     assert_eq!(accepted, data == fx.token.as_bytes());
 

@@ -18,29 +18,34 @@ struct Fixture {
     chain: Vec<Vec<u8>>,
 }
 
-fn fixture() -> Option<&'static Fixture> {
-    static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
-    FIXTURE
-        .get_or_init(|| {
-            let sk = SigningKey::from_bytes(&[5u8; 32]);
-            let vk = sk.verifying_key();
-            let payload = br#"{"license_id":"L","licensee":"S","edition":"e","seats":2,"features":["a"],"issued_at":"2026-01-01T00:00:00Z","not_before":"2026-01-01T00:00:00Z","expires_at":"2027-01-01T00:00:00Z"}"#;
-            let licence = license::sign(payload, &sk).ok()?;
-            let mut chain = Vec::new();
-            let mut prev = audit::GENESIS_HASH.to_string();
-            for seq in 1..=3 {
-                let entry = format!(r#"{{"seq":{seq},"prev_hash":"{prev}","type":"t"}}"#);
-                let signed = audit::sign_entry(entry.as_bytes(), &sk).ok()?;
-                prev = audit::entry_hash(&signed).ok()?;
-                chain.push(signed);
-            }
-            Some(Fixture {
-                keys: HashMap::from([(key_id(&vk), vk)]),
-                licence,
-                chain,
-            })
-        })
-        .as_ref()
+/// A signed licence and a signed three-entry chain. A fixture that cannot be built is a
+/// failure of the target (a panic libFuzzer reports), never a run that tests nothing.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let sk = SigningKey::from_bytes(&[5u8; 32]);
+        let vk = sk.verifying_key();
+        let payload = br#"{"license_id":"L","licensee":"S","edition":"e","seats":2,"features":["a"],"issued_at":"2026-01-01T00:00:00Z","not_before":"2026-01-01T00:00:00Z","expires_at":"2027-01-01T00:00:00Z"}"#;
+        let licence = license::sign(payload, &sk).expect("fixture: a signed licence");
+        let mut chain = Vec::new();
+        let mut prev = audit::GENESIS_HASH.to_string();
+        for seq in 1..=3 {
+            let entry = format!(r#"{{"seq":{seq},"prev_hash":"{prev}","type":"t"}}"#);
+            let signed = audit::sign_entry(entry.as_bytes(), &sk).expect("fixture: a signed entry");
+            prev = audit::entry_hash(&signed).expect("fixture: the entry's hash");
+            chain.push(signed);
+        }
+        let keys = HashMap::from([(key_id(&vk), vk)]);
+        let report = audit::verify_chain(&chain, &keys, &audit::ChainStart::genesis(), None);
+        assert!(report.ok, "fixture: the chain verifies");
+        let status = license::verify(&licence, &keys, NOW, None);
+        assert!(status.state != license::LicenseState::Invalid, "fixture: the licence verifies");
+        Fixture {
+            keys,
+            licence,
+            chain,
+        }
+    })
 }
 
 fn same_json(a: &[u8], b: &[u8]) -> bool {
@@ -54,7 +59,7 @@ fn same_json(a: &[u8], b: &[u8]) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
 
     let _ = license::verify(data, &f.keys, NOW, Some("serial"));
     let _ = audit::entry_hash(data);
@@ -68,7 +73,10 @@ fuzz_target!(|data: &[u8]| {
     spliced.extend_from_slice(&f.licence[at..]);
     let status = license::verify(&spliced, &f.keys, NOW, None);
     if status.state != license::LicenseState::Invalid {
-        assert!(same_json(&spliced, &f.licence), "a changed licence verified");
+        assert!(
+            same_json(&spliced, &f.licence),
+            "a changed licence verified"
+        );
     }
 
     // Splice it into the middle entry of a signed chain.
@@ -78,6 +86,9 @@ fuzz_target!(|data: &[u8]| {
     mid.splice(at..at, data.get(1..).unwrap_or_default().iter().copied());
     let report = audit::verify_chain(&chain, &f.keys, &audit::ChainStart::genesis(), None);
     if report.ok {
-        assert!(same_json(&chain[1], &f.chain[1]), "a changed entry verified");
+        assert!(
+            same_json(&chain[1], &f.chain[1]),
+            "a changed entry verified"
+        );
     }
 });

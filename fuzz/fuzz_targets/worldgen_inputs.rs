@@ -8,12 +8,14 @@ use libfuzzer_sys::fuzz_target;
 use pacai_core::worldgen::{apply_overrides, checksum, generate, normalize_params, WorldgenError};
 use std::sync::OnceLock;
 
+/// The world the ops are applied to. One that cannot be generated is a failure of the
+/// target (a panic libFuzzer reports), never an empty world that tests nothing.
 fn small_world() -> &'static [u8] {
     static WORLD: OnceLock<Vec<u8>> = OnceLock::new();
     WORLD.get_or_init(|| {
         generate(5, br#"{"width":20,"height":16}"#)
-            .map(|g| g.world)
-            .unwrap_or_default()
+            .expect("fixture: a small world")
+            .world
     })
 }
 
