@@ -1,11 +1,7 @@
-"""The event bus: project channels (CONTRACT §6.4) and session revocations (§6.6).
-
-One instance: an in-process bus. Several instances: Redis pub/sub, with one listener per
-process that pattern-subscribes to every pacai channel and hands each message to the local
-subscribers. Redis delivers messages in the order they were published, and publishers
-publish a project's events while holding that project's lock, so every subscriber on every
-instance sees a channel's events in `seq` order.
-"""
+"""The event bus: project channels (CONTRACT §6.4) and session revocations (§6.6), in process
+for one instance, over Redis pub/sub (one pattern listener per process) for several. Redis
+keeps publishing order and a project's events are published under its lock, so every
+subscriber sees a channel's events in `seq` order."""
 
 from __future__ import annotations
 

@@ -10,26 +10,6 @@
 //! Times are integer nanoseconds. `T` is `60e9 / limit` rounded *up* to a whole nanosecond
 //! and the bucket holds `limit * T`, so the burst is exactly `limit` and the refill is never
 //! faster than the budget (it may lag the exact rate by less than 1 ns per unit).
-//!
-//! Memory is bounded: keys are sharded, each shard holds at most its share of `max_keys`.
-//! Full buckets are swept away opportunistically (amortized: a shard is swept after as many
-//! operations as it holds entries) and whenever a shard is at its cap. If a shard is still
-//! at its cap after sweeping, the least-indebted 1/32 of its entries (the buckets closest to
-//! full) are evicted in one batch, so a flood of distinct keys costs O(1) amortized per key
-//! and cannot grow memory without bound.
-//!
-//! Worst-case over-admission caused by eviction: an evicted key is forgiven its debt, i.e.
-//! it may spend again the units it had spent within its refill window. Eviction only ever
-//! removes the entries whose debt (time to full, which is also the fraction of their
-//! per-minute budget in use: debt / 60 s) is the smallest in their shard, and never one with
-//! more debt than an entry that is kept. Under a flood of one-request keys, an evicted key
-//! therefore had at most as much of its budget in use as a flood key (one unit of the
-//! flood's budget, e.g. 1/60 of a minute for a 60/min anonymous budget), so the extra
-//! admission is that small fraction of one key's budget, once per eviction.
-//!
-//! Keys are identified by a 128-bit keyed hash (SipHash-1-3 with its 128-bit output, under a
-//! random key chosen per limiter), not by their text: entries need no allocation, and an
-//! attacker who does not know the random key cannot make two keys share a bucket.
 
 #[cfg(feature = "python")]
 pub(crate) mod py;
@@ -186,7 +166,9 @@ pub fn seconds_to_ns(seconds: f64) -> Result<i64, RateLimitError> {
     Ok((ns as i64).clamp(-TIME_BOUND_NS, TIME_BOUND_NS))
 }
 
-/// A key's identity: a 128-bit keyed hash of its text.
+/// A key's identity: a 128-bit keyed hash of its text (SipHash-1-3 under a random key per
+/// limiter): entries need no allocation, and an attacker who does not know the key cannot
+/// make two keys share a bucket.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct KeyId(u64, u64);
 
@@ -245,6 +227,12 @@ impl Shard {
 
     /// Makes room for one more entry: sweeps, and if the shard is still at its cap, evicts
     /// the entries closest to full so that a batch of new keys fits before the next scan.
+    ///
+    /// Worst-case over-admission: an evicted key is forgiven its debt (it may spend again
+    /// what it spent within its refill window). Only the entries with the least debt go,
+    /// never one with more debt than an entry kept; under a flood of one-request keys an
+    /// evicted key had at most one flood unit of its budget in use, so the extra admission
+    /// is that fraction of one key's budget, once per eviction.
     fn make_room(&mut self, now: i64) {
         self.sweep(now);
         let len = self.tats.len();
@@ -309,7 +297,11 @@ fn random_key_hasher() -> SipHasher13 {
 #[repr(align(64))]
 struct PaddedShard(Mutex<Shard>);
 
-/// A thread-safe in-memory GCRA limiter with bounded memory.
+/// A thread-safe in-memory GCRA limiter with bounded memory: keys are sharded, each shard
+/// holds at most its share of `max_keys`. Full buckets are swept opportunistically (after as
+/// many operations as a shard holds entries) and whenever a shard is at its cap; one still
+/// at its cap then evicts its least-indebted 1/32 in one batch, so a flood of distinct keys
+/// costs O(1) amortized per key.
 pub struct MemoryLimiter {
     shards: Box<[PaddedShard]>,
     key_hasher: SipHasher13,

@@ -1,10 +1,5 @@
-//! The hash-chained, signed audit log (CONTRACT §7.1).
-//!
-//! An entry is a JSON object. Its `hash` is `"sha256:" + hex(sha256(C))` where `C` is the
-//! RFC 8785 canonical encoding of the entry with the members `hash` and `sig` removed (all
-//! other members, `key_id` and `prev_hash` included, are covered). Its `sig` is the
-//! base64url (unpadded) Ed25519 signature over the ASCII bytes of that `hash` string, made
-//! with the key named by the entry's `key_id`.
+//! The hash-chained, signed audit log: entry hashes and signatures as CONTRACT §7.1 and
+//! docs/audit.md define them (`key_id` and `prev_hash` are covered by the hash).
 //!
 //! A chain is a run of entries where each `seq` is the previous one plus one and each
 //! `prev_hash` is the previous entry's `hash`. The first entry of the log has `seq` 1 and

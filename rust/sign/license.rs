@@ -1,8 +1,5 @@
-//! Licence documents (CONTRACT §8.1, §8.2).
-//!
-//! A licence is exactly `{"payload": {...}, "signature": "<base64url>", "key_id": "..."}`.
-//! The signature is Ed25519 over the RFC 8785 canonical bytes of the payload object, made
-//! with the vendor key named by `key_id`. The payload has exactly these members:
+//! Licence documents (CONTRACT §8.1, §8.2), checked strictly: the payload has exactly these
+//! members (the contract's, with the limits this code enforces):
 //!
 //! | member | type |
 //! |---|---|

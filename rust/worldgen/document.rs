@@ -1,5 +1,22 @@
 //! The world document: the typed form of the JSON the generator writes and overrides
 //! rewrite. Its canonical (RFC 8785) bytes are what the checksum covers.
+//!
+//! `{"engine_version", "world", "entities", "narrative"}`:
+//! - `world`: `seed` (decimal string), `params` (normalized), `width`, `height`,
+//!   `sea_level`, `tile_types` (legend), `heightmap` (one string per row, two hex digits
+//!   per tile, 0..255), `tiles` (one string per row, one letter per tile, `a` = first
+//!   legend entry), `pois` `[{id, name, kind, position {x,y}, faction|null}]`, `roads`
+//!   `[{id, from, to, path [[x,y],...]}]`, `spawn_points` `[{id, position, poi}]`,
+//!   `weather {condition, intensity 0..1}`, `time_of_day {hour 0..23}`, `next_entity_seq`.
+//! - `entities`: `[{id (UUID), type, faction, position {x,y}, stats {level, health,
+//!   attack, defense, speed, aggression 0..1}, behaviour {mode, home {x,y}, radius}}]`.
+//! - `narrative`: `factions [{id, name, stance, strength, home_poi, relations {id: -100..100}}]`
+//!   (always at least one friendly and one hostile), `missions [{id, title, kind, giver,
+//!   target_faction|null, poi, difficulty 1..5, reward}]`, `timeline [{year, kind,
+//!   factions, text}]` sorted by year (0 = present).
+//!
+//! Fractions (`intensity`, `aggression`) are kept in thousandths and params ratios in
+//! millionths, so they print back as short decimals.
 
 use std::collections::BTreeMap;
 

@@ -1,16 +1,6 @@
-"""The JSON Lines copy of the audit chain under PACAI_DATA_DIR/audit/.
-
-Files are named `audit-YYYY-MM-DD.jsonl` by the UTC day they were written (a new file each
-day); read in name order they hold one contiguous run of the chain, so each directory can
-be verified on its own (`pacai audit verify --file DIR`). Every append happens under the
-chain's database lock and before the database transaction commits: the writer first
-brings the file level with the database (catching up entries other instances appended,
-or cutting a line whose transaction never committed), then appends, flushes and fsyncs.
-
-A line that is cut is never simply thrown away: it is copied, with the reason, to
-`removed-lines.jsonl` in the same directory (a name the verifiers do not read), so an
-auditor can still see what was there.
-"""
+"""The JSON Lines copy of the audit chain under PACAI_DATA_DIR/audit/ (CONTRACT §7.2): one
+`audit-YYYY-MM-DD.jsonl` per UTC day, which read in name order hold one contiguous run of
+the chain, so a directory verifies on its own (`pacai audit verify --file DIR`)."""
 
 from __future__ import annotations
 
@@ -91,6 +81,11 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 class AuditFiles:
+    """The files of one directory. Every append happens under the chain's database lock and
+    before the database transaction commits: the writer first brings the file level with
+    the database (catching up what other instances appended, or cutting a line whose
+    transaction never committed), then appends, flushes and fsyncs."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
@@ -128,7 +123,11 @@ class AuditFiles:
                 return TailLine(path, start + cut + 1, line.rstrip(b"\r"), complete=data.endswith(b"\n"))
 
     def cut(self, tail: TailLine, reason: str) -> None:
-        """Removes the tail line (and anything after it), keeping a copy in REMOVED_LINES."""
+        """Removes the tail line (and anything after it), keeping a copy in REMOVED_LINES.
+
+        A line is cut when its transaction never committed. It is never simply thrown away:
+        the copy, with the reason, sits in a file the verifiers do not read, so an auditor
+        can still see what was there."""
         record = {
             "removed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "reason": reason,

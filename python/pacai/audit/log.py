@@ -1,17 +1,5 @@
-"""The audit log (CONTRACT §7): one chain for the whole installation.
-
-Why one serialized chain and not one per instance: the contract's API speaks of one `seq`,
-one `head_hash` and one `first_bad_seq`, and an auditor wants a single order of events.
-Appends from every instance and worker are serialized by a PostgreSQL transaction-level
-advisory lock; an entry is written in the same transaction as the action it records, so
-either both happen or neither does. If the entry cannot be written (database, file or
-signer failing) the action fails with 503 and is rolled back: nothing security-relevant
-succeeds silently.
-
-Entry: {seq, id, ts, type, actor_id, subject, ip, request_id, data, prev_hash, hash, sig,
-key_id}; `hash` = "sha256:" + hex over the RFC 8785 canonical JSON of the entry without
-`hash` and `sig`; `sig` = base64url Ed25519 over the ASCII of `hash` (docs/audit.md).
-"""
+"""The audit log (CONTRACT §7, format in docs/audit.md): one hash-chained, signed chain for
+the whole installation, written in the same transaction as the action it records."""
 
 from __future__ import annotations
 
@@ -112,6 +100,12 @@ def entry_bytes(entry: dict[str, Any]) -> bytes:
 
 
 class AuditLog:
+    """One serialized chain, not one per instance: the API speaks of one `seq`, one
+    `head_hash` and one `first_bad_seq`, and an auditor wants a single order of events.
+    Appends from every instance are serialized by a PostgreSQL transaction-level advisory
+    lock. If an entry cannot be written (database, file or signer failing) the action fails
+    with 503 and is rolled back: nothing security-relevant succeeds silently."""
+
     def __init__(self, db: Database, signer: AuditSigner, data_dir: Path) -> None:
         self.db = db
         self.signer = signer

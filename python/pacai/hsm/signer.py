@@ -1,14 +1,6 @@
-"""Ed25519 signing with keys held in a PKCS#11 token, with failover to a second token.
-
-Key custody: keys are generated inside the token as non-extractable (`EXTRACTABLE=False`)
-and sensitive (`SENSITIVE=True`); only the public key (from the public key object's
-`EC_POINT`) ever leaves it. The key id is the Rust core's rule
-(`pacai._core.ed25519_key_id`): "ed25519:" + the first 16 hex digits of sha256(raw public
-key).
-
-Nothing here logs or raises with a PIN or key material: messages name the token label, the
-module path and the PKCS#11 error class only.
-"""
+"""Ed25519 signing with non-extractable keys in a PKCS#11 token (CONTRACT §8.4, custody in
+docs/hsm.md), with failover to a second token. Nothing here logs or raises with a PIN or
+key material: messages name the token, the module and the PKCS#11 error class only."""
 
 from __future__ import annotations
 

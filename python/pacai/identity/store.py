@@ -1,11 +1,8 @@
 """The session hot store: is this session active, and what are its user's tier and role?
-
-Checked on every authenticated request. PostgreSQL holds the durable session records (the
-backup, and the list a user sees); this store answers the per-request question without
-touching PostgreSQL: process memory for one instance, Redis for several, so a revocation on
-one instance is seen by all at once. A miss (a restarted or flushed store) is filled from
-PostgreSQL by the caller.
-"""
+Answered on every authenticated request without PostgreSQL (which keeps the durable
+records): in process memory for one instance, in Redis for several, so a revocation is seen
+by all at once. A miss (a restarted or flushed store) is refilled from PostgreSQL by the
+caller."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""The licence in force, its state, and what it allows.
-
-Verification is offline and in the Rust core: the signature over the canonical payload,
-the vendor key named by `key_id`, the dates against the clock (no leeway beyond the grace
-period) and the hardware binding to the HSM token's serial. Every instance re-reads the
-installed licence at most every 5 s, and at once when another instance announces a new
-one on the event bus.
-"""
+"""The licence in force, its state and what it allows (CONTRACT §8.1-§8.3), verified offline
+in the Rust core. Every instance re-reads it at most every 5 s, and at once when another
+instance announces a new one on the event bus."""
 
 from __future__ import annotations
 

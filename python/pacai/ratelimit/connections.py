@@ -1,9 +1,6 @@
-"""Concurrent WebSocket connections per user (CONTRACT §6.5): free 2, creator 10, lifetime 20.
-
-Counted in process memory for one instance and in Redis for several, where each
-connection is a member of a sorted set scored by its lease's end; a lease is renewed while
-the connection lives, so a crashed instance's connections stop counting within a minute.
-"""
+"""Concurrent WebSocket connections per user (CONTRACT §6.5), counted in process memory for
+one instance and in Redis for several: there each connection holds a lease the live hub
+renews, so a crashed instance's connections stop counting within a minute."""
 
 from __future__ import annotations
 

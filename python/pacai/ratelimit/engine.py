@@ -1,13 +1,6 @@
 """The rate-limit engine (CONTRACT §4): GCRA buckets in process memory (the Rust core) or in
 Redis (one Lua script per decision), and a limiter that falls back from the second to the
-first while Redis is down.
-
-Every limiter answers with a `pacai._core.RateDecision` (exported here as `Decision`):
-`allowed`, `limit`, `remaining` (whole units left), `retry_after` (seconds until a request
-of the same cost would pass, 0.0 when it would pass now), `reset_after` (seconds until the
-bucket is full) and `session_ok` (whether the session key checked in the same Redis round
-trip exists; None when none was checked).
-"""
+first while Redis is down. Every limiter answers with a `pacai._core.RateDecision`."""
 
 from __future__ import annotations
 

@@ -1,15 +1,6 @@
-"""Which budget a request spends, and the answer when it is spent (CONTRACT §4).
-
-The engine (memory buckets in Rust, or one Redis script per decision) answers "may this
-key spend one unit of a per-minute budget?"; this service picks the key and the budget for
-each request, writes the IETF headers and the 429 problem document, and reports refusals
-as `ratelimit.blocked` events, at most twice per principal, budget and minute.
-
-A bucket is keyed by the budget *and* the principal (`actions.free:user:<id>`): a GCRA
-bucket remembers time owed, not units, so one bucket shared by two tiers would carry a
-free user's spent minute into the lifetime tier as a spent lifetime minute. With one bucket
-per budget, a tier change gives that user the new tier's bucket on the very next request.
-"""
+"""Which budget a request spends, and the answer when it is spent (CONTRACT §4): the key and
+budget of each request, the IETF headers, the 429 problem document, and `ratelimit.blocked`
+events (at most two per principal, budget and minute)."""
 
 from __future__ import annotations
 
@@ -172,6 +163,11 @@ class BlockReporter:
 
 
 class RateLimitService:
+    """A bucket is keyed by the budget *and* the principal (`actions.free:user:<id>`): a GCRA
+    bucket remembers time owed, not units, so one bucket shared by two tiers would carry a
+    free user's spent minute into the lifetime tier. With one bucket per budget, a tier
+    change gives that user the new tier's bucket on the very next request."""
+
     def __init__(self, limiter: Limiter, per_minute: dict[str, int], events: EventSink) -> None:
         self.limiter = limiter
         self.per_minute = per_minute

@@ -1,29 +1,7 @@
-"""A uvicorn WebSocket protocol built on pacai's Rust codec (`pacai._core`).
-
-Select it with `uvicorn.Config(app, ws=PacaiWebSocketProtocol)` or
-`--ws pacai.ws.uvicorn_protocol:PacaiWebSocketProtocol`. It serves ASGI WebSocket apps
-exactly like uvicorn's `websockets-sansio` and `wsproto` implementations (same scope, same
-events, same handling of `ws_max_size`, `ws_ping_interval`, `ws_ping_timeout`, default
-headers, denial responses and shutdown) while the framing runs in Rust:
-
-- the decoder returns whole messages, so Python does one step per message, not per frame;
-- received messages wait in a deque; reading pauses only when `ws_max_queue` of them are
-  waiting for the app, not after every message;
-- frames are built in one allocation and written straight to the transport; a send waits
-  only while the transport's write buffer is over its high-water mark.
-
-No extension is negotiated (`ws_per_message_deflate` is ignored: clients fall back to
-uncompressed frames). A peer that breaks RFC 6455 gets a close frame with 1002, 1007 or
-1009 and the app receives `websocket.disconnect` with the same code.
-
-Where it deliberately differs from uvicorn's implementations:
-- a TCP connection lost without a close frame is reported to the app as 1006 (RFC 6455
-  §7.1.5), not 1005;
-- an app that returns (or raises) after accepting without closing makes the server send a
-  close frame with 1000 (or 1011) instead of dropping the TCP connection;
-- `receive()` called again after the disconnect returns the disconnect again instead of
-  waiting forever; `websocket.disconnect` is queued once per connection.
-"""
+"""A uvicorn WebSocket protocol on pacai's Rust codec (`pacai._core`), CONTRACT §6.1 and §6.5:
+`uvicorn.Config(app, ws=PacaiWebSocketProtocol)`. It serves ASGI apps like uvicorn's own
+implementations while the framing runs in Rust; `PacaiWebSocketProtocol` says where it
+differs."""
 
 from __future__ import annotations
 
@@ -106,7 +84,23 @@ def _check_header(name: bytes, value: bytes) -> None:
 
 
 class PacaiWebSocketProtocol(asyncio.Protocol):
-    """One WebSocket connection handed over by uvicorn's HTTP protocol."""
+    """One WebSocket connection handed over by uvicorn's HTTP protocol.
+
+    Like uvicorn's `websockets-sansio` and `wsproto` (same scope and events, same handling
+    of `ws_max_size`, `ws_ping_interval`, `ws_ping_timeout`, default headers, denials and
+    shutdown), but: the decoder returns whole messages (one Python step per message, not per
+    frame); received messages wait in a deque and reading pauses only when `ws_max_queue`
+    wait for the app; frames are built in one allocation and a send waits only while the
+    transport's buffer is over its high-water mark. No extension is negotiated (clients fall
+    back to uncompressed frames); an RFC 6455 violation closes with 1002, 1007 or 1009 and
+    the app receives `websocket.disconnect` with the same code.
+
+    Where it deliberately differs: a TCP connection lost without a close frame is 1006 (RFC
+    6455 §7.1.5), not 1005; an app that returns (or raises) after accepting without closing
+    makes the server send a close with 1000 (or 1011) instead of dropping the connection;
+    `receive()` after the disconnect returns the disconnect again instead of waiting
+    forever, and `websocket.disconnect` is queued once per connection.
+    """
 
     def __init__(
         self,
