@@ -6,13 +6,12 @@ databases, and stop them at the module's end."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
+from tests.support.domain import private_redis_prefix
 from tests.support.limits import Databases, Servers
 from tests.support.services import PrivateRedis
 
@@ -52,10 +51,5 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 @pytest.fixture(scope="module")
 def module_redis_prefix(redis_url: str) -> Iterator[str]:
     """A key prefix on the shared Redis private to one module; its keys are deleted afterwards."""
-    prefix = f"pacai-test:{uuid.uuid4().hex[:10]}:"
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    with private_redis_prefix(redis_url) as prefix:
+        yield prefix

@@ -3,25 +3,15 @@ share ONE Redis round trip (one EVALSHA, no separate session lookup)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
-import pytest
 import redis
 
 from tests.conftest import TEST_JWT_SECRET, random_email
 from tests.support.identity import FAST_ARGON2
 from tests.support.server import ServerProcess
 from tests.support.services import PrivateRedis
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    instance = PrivateRedis(tmp_path / "redis")
-    instance.start()
-    yield instance
-    instance.stop()
 
 
 def redis_server_env(database_url: str, private_redis: PrivateRedis) -> dict[str, str]:
