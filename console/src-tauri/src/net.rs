@@ -297,7 +297,8 @@ pub fn describe_tls(host: &str, error: &rustls::Error) -> String {
                 CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
                     "it is not meant for a web server.".to_string()
                 }
-                other => format!("{other:?}."),
+                CertificateError::Other(detail) => describe_other_certificate_error(&format!("{detail:?}")),
+                other => format!("it could not be verified ({other:?})."),
             };
             format!("The server's certificate is not trusted: {why}")
         }
@@ -311,6 +312,20 @@ pub fn describe_tls(host: &str, error: &rustls::Error) -> String {
             )
         }
         other => format!("The secure connection to {host} failed: {other}."),
+    }
+}
+
+/// Verifiers report some failures only as text inside `CertificateError::Other`.
+fn describe_other_certificate_error(detail: &str) -> String {
+    if detail.contains("CaUsedAsEndEntity") || detail.contains("SelfSigned") {
+        "it is self-signed (the server presents its own authority's certificate). Install that certificate \
+         in this computer's trust store only if you know it is the right one, or give the server a certificate \
+         from a trusted authority."
+            .to_string()
+    } else if detail.contains("UnknownIssuer") {
+        "it was issued by an authority this computer does not trust.".to_string()
+    } else {
+        format!("it could not be verified ({detail}).")
     }
 }
 

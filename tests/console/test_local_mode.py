@@ -1,0 +1,141 @@
+"""PacAI Console in local mode, driven as a person would under Xvfb (tauri-driver + WebKitWebDriver).
+
+The console starts `pacai serve` itself, waits for its health, creates the first admin through
+`pacai users create`, and when it is closed — or killed with SIGKILL — neither the server nor its
+embedded PostgreSQL may outlive it. Screenshots of each view go to tests/console/artifacts/.
+
+Phase 2 (the Studio's admin views inside the console) adds, after `start_local_server`:
+sign in, create a user, verify the audit log — each a step of its own below.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.console import harness
+from tests.console.harness import RunningConsole
+
+START_TIMEOUT = 180.0  # the first start creates the embedded database
+CLEANUP_TIMEOUT = 45.0  # pacai's graceful stop is bounded at ~10 s plus the database stop
+ADMIN_EMAIL = "first.admin@studio.test"
+ADMIN_PASSWORD = "console-admin-password-1"  # fixture only
+
+
+def start_local_server(console: RunningConsole) -> tuple[int, set[int], int]:
+    """From the first screen to a healthy local server. Returns (server port, the console's
+    descendant pids, the embedded PostgreSQL's pid)."""
+    ui = console.session
+    ui.heading("Choose a server")
+    ui.heading("Run a local server")
+    data_field = ui.field("Data folder")
+    assert ui.call("GET", f"/element/{data_field}/property/value") == str(console.data_dir)
+    console.screenshot("01-choose")
+
+    ui.click(ui.button("Start local server"))
+    ui.heading("Starting the local server")
+    console.screenshot("02-starting")
+
+    ui.heading("Health", timeout=START_TIMEOUT)
+    summary = ui.wait_visible("//*[@id='health-summary']")
+    assert ui.text(summary).startswith("Status: ok"), ui.page_text()
+    where = ui.text(ui.wait_visible("//*[@id='where']"))
+    assert where.startswith("Local server http://127.0.0.1:"), where
+    port = int(where.split("http://127.0.0.1:")[1].split()[0])
+    checks = ui.text(ui.wait_visible("//*[@id='health-checks']"))
+    assert "database" in checks
+    console.screenshot("03-health")
+
+    children = harness.descendants(console.app_pid)
+    serve = [pid for pid in children if "serve" in harness.command_line(pid)]
+    assert serve, f"no pacai serve among the console's children: {[harness.command_line(p) for p in children]}"
+    postgres = harness.postmaster_pid(console.data_dir)
+    assert postgres is not None and harness.alive(postgres), "the embedded PostgreSQL is not running"
+    console.watched |= children | {postgres}
+    # The server answers on loopback only, as the console said.
+    assert httpx.get(f"http://127.0.0.1:{port}/v5/health/live", timeout=5).status_code == 200
+    return port, children, postgres
+
+
+def create_first_admin(console: RunningConsole, port: int) -> None:
+    """The first admin through the CLI's path; the CLI's own error text reaches the person."""
+    ui = console.session
+    ui.click(ui.button("Create admin account"))
+    ui.heading("Create an admin account")
+    console.screenshot("04-create-admin")
+
+    def submit(email: str, password: str, again: str) -> None:
+        ui.type_into(ui.field("Email"), email)
+        ui.type_into(ui.field("Password"), password)
+        ui.type_into(ui.field("Repeat password"), again)
+        ui.click(ui.button("Create admin"))
+
+    submit(ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_PASSWORD + "x")
+    error = ui.wait_visible("//*[@id='admin-error']")
+    assert ui.text(error) == "The two passwords are not the same."
+
+    submit(ADMIN_EMAIL, "short", "short")  # pacai refuses it (CONTRACT §3.2: 10..1024 chars)
+    ui.wait_for(lambda: "pacai:" in ui.text(error), 30, "pacai's own error text")
+    assert "password" in ui.text(error).lower(), ui.text(error)
+    console.screenshot("05-create-admin-refused")
+
+    submit(ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_PASSWORD)
+    result = ui.wait_visible("//*[@id='admin-result']", timeout=60)
+    assert ADMIN_EMAIL in ui.text(result) and "role=admin" in ui.text(result), ui.text(result)
+    console.screenshot("06-admin-created")
+
+    # The account works: it signs in on the local server as an admin.
+    login = httpx.post(
+        f"http://127.0.0.1:{port}/v5/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=30
+    )
+    assert login.status_code == 200, login.text
+    assert login.json()["user"]["role"] == "admin"
+    ui.click(ui.button("Back to health"))
+    ui.heading("Health")
+
+
+def assert_nothing_left(console: RunningConsole, children: set[int], postgres: int) -> None:
+    left = harness.wait_until_gone({console.app_pid, *children, postgres}, CLEANUP_TIMEOUT)
+    described = {pid: " ".join(harness.command_line(pid)) for pid in left}
+    assert not left, f"still running after the console went away: {described}"
+    assert not (console.data_dir / "postgres" / "postmaster.pid").exists(), "postmaster.pid is still there"
+    log = (console.data_dir / "logs" / "console-serve.log").read_text(errors="replace")
+    assert "embedded postgresql stopped" in log, log[-3000:]
+
+
+def keep_server_log(console: RunningConsole) -> None:
+    log = console.data_dir / "logs" / "console-serve.log"
+    if log.exists():
+        shutil.copy(log, console.shots / "console-serve.log")
+
+
+@pytest.fixture
+def running_console(console_exe: Path, console_pacai: Path, console_home: Path, shots: Path):  # type: ignore[no-untyped-def]
+    with harness.console_under_xvfb(console_exe, console_pacai, console_home, shots) as console:
+        try:
+            yield console
+        finally:
+            keep_server_log(console)
+
+
+def test_closing_the_console_stops_the_local_server_and_its_database(running_console: RunningConsole) -> None:
+    console = running_console
+    port, children, postgres = start_local_server(console)
+    create_first_admin(console, port)
+    # Phase 2: sign in, create a user, verify the audit log (the Studio's admin views).
+
+    console.session.close_window()  # what the window's close button does
+    assert_nothing_left(console, children, postgres)
+
+
+def test_a_killed_console_still_stops_the_local_server_and_its_database(running_console: RunningConsole) -> None:
+    console = running_console
+    _port, children, postgres = start_local_server(console)
+
+    os.kill(console.app_pid, signal.SIGKILL)  # no close handler runs: only the stdin pipe tells
+    assert_nothing_left(console, children, postgres)
