@@ -88,11 +88,12 @@ def parent_watch_wrapper(real_pacai: Path, directory: Path) -> Path:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
             def watch():
-                while sys.stdin.buffer.read(4096):
+                while os.read(0, 4096):  # unbuffered: a daemon thread in a buffered read aborts at exit
                     pass
                 child.send_signal(signal.SIGTERM)
             threading.Thread(target=watch, daemon=True).start()
-            sys.exit(child.wait())
+            code = child.wait()
+            os._exit(code if code >= 0 else 128 - code)
             """
         ),
         encoding="utf-8",

@@ -139,3 +139,29 @@ def test_a_killed_console_still_stops_the_local_server_and_its_database(running_
 
     os.kill(console.app_pid, signal.SIGKILL)  # no close handler runs: only the stdin pipe tells
     assert_nothing_left(console, children, postgres)
+
+
+def test_a_local_server_that_cannot_start_shows_why(
+    console_exe: Path, console_pacai: Path, console_home: Path, shots: Path
+) -> None:
+    """A chosen data folder whose database cannot be made: the reason and the server's last
+    log lines are on screen, and the chosen folder is remembered for the next try."""
+    broken = console_home / "broken-data"
+    broken.mkdir()
+    (broken / "postgres").write_text("a file where the database folder belongs\n")
+    with harness.console_under_xvfb(console_exe, console_pacai, console_home, shots) as console:
+        ui = console.session
+        ui.type_into(ui.field("Data folder"), str(broken))
+        ui.click(ui.button("Start local server"))
+        ui.heading("The local server did not start", timeout=START_TIMEOUT)
+        message = ui.text(ui.wait_visible("//*[@id='failed-message']"))
+        assert message.startswith("pacai serve stopped before it was ready (exit status: "), message
+        log = ui.text(ui.wait_visible("//*[@id='failed-log']"))
+        assert "File exists" in log and str(broken / "postgres") in log, log
+        console.screenshot("01-start-failed")
+        ui.click(ui.button("Back"))
+        ui.heading("Choose a server")
+        assert ui.call("GET", f"/element/{ui.field('Data folder')}/property/value") == str(broken)
+    with harness.console_under_xvfb(console_exe, console_pacai, console_home, shots) as console:
+        field = console.session.field("Data folder")
+        assert console.session.call("GET", f"/element/{field}/property/value") == str(broken)
