@@ -17,6 +17,9 @@ from tests.console import harness
 from tests.support.net import free_port
 from tests.support.server import ServerProcess
 
+# The first test of a run may include a cold debug build of the console (minutes on 2 cores).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
 
 def openssl(*args: str | Path) -> None:
     subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)

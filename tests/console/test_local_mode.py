@@ -21,6 +21,9 @@ import pytest
 from tests.console import harness
 from tests.console.harness import RunningConsole
 
+# The first test of a run may include a cold debug build of the console (minutes on 2 cores).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
 START_TIMEOUT = 180.0  # the first start creates the embedded database
 CLEANUP_TIMEOUT = 45.0  # pacai's graceful stop is bounded at ~10 s plus the database stop
 ADMIN_EMAIL = "first.admin@studio.test"
@@ -60,6 +63,36 @@ def start_local_server(console: RunningConsole) -> tuple[int, set[int], int]:
     # The server answers on loopback only, as the console said.
     assert httpx.get(f"http://127.0.0.1:{port}/v5/health/live", timeout=5).status_code == 200
     return port, children, postgres
+
+
+def assert_webview_is_fenced(console: RunningConsole, port: int) -> None:
+    """The page itself reaches no server (CSP connect-src: IPC only) and may call only the
+    console's own commands (capability): the local server is up and still out of its reach."""
+    script = """
+        const done = arguments[1];
+        const outcome = (promise) => promise.then(() => "allowed", (e) => "refused: " + String(e));
+        const violations = [];
+        document.addEventListener("securitypolicyviolation", (e) => violations.push(e.violatedDirective));
+        // no-cors: without the CSP this would resolve (an opaque answer), so a refusal is the CSP's.
+        const url = "http://127.0.0.1:" + arguments[0] + "/v5/health/live";
+        Promise.all([
+            outcome(fetch(url, {mode: "no-cors"})).then((r) => r + " [" + violations.join(",") + "]"),
+            outcome(window.__TAURI__.core.invoke("plugin:window|close")),
+            outcome(window.__TAURI__.core.invoke("plugin:path|resolve_directory", {directory: 1})),
+            outcome(window.__TAURI__.core.invoke("api_request",
+                {method: "GET", path: "//evil.example/v5/health", headers: [], body: null})),
+            outcome(window.__TAURI__.core.invoke("api_request",
+                {method: "GET", path: "/v5/health/live", headers: [], body: null})),
+        ]).then(done);
+    """
+    fetched, window_close, path_resolve, foreign_path, own_api = console.session.call(
+        "POST", "/execute/async", {"script": script, "args": [port]}
+    )
+    assert fetched.startswith("refused") and "[connect-src]" in fetched, fetched
+    assert window_close.startswith("refused") and "not allowed" in window_close, window_close
+    assert path_resolve.startswith("refused") and "not allowed" in path_resolve, path_resolve
+    assert foreign_path.startswith("refused") and "only /v5/" in foreign_path, foreign_path
+    assert own_api == "allowed"
 
 
 def create_first_admin(console: RunningConsole, port: int) -> None:
@@ -126,6 +159,7 @@ def running_console(console_exe: Path, console_pacai: Path, console_home: Path, 
 def test_closing_the_console_stops_the_local_server_and_its_database(running_console: RunningConsole) -> None:
     console = running_console
     port, children, postgres = start_local_server(console)
+    assert_webview_is_fenced(console, port)
     create_first_admin(console, port)
     # Phase 2: sign in, create a user, verify the audit log (the Studio's admin views).
 
