@@ -96,9 +96,12 @@
         show("stopping");
         break;
     }
+    // Rust owns the state: poll it (IPC only, no network), quickly while something is changing,
+    // slowly while a local server runs so that a close of the window shows "Stopping".
     const busy = snapshot.view === "starting" || snapshot.view === "stopping";
     clearTimeout(pollTimer);
     if (busy) pollTimer = setTimeout(refresh, 400);
+    else if (snapshot.view === "connected" && snapshot.local) pollTimer = setTimeout(refresh, 1500);
   }
 
   async function refresh() {

@@ -31,7 +31,8 @@ def console_pacai(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def console_home(request: pytest.FixtureRequest) -> Iterator[Path]:
     """A short scratch folder (the embedded PostgreSQL's Unix socket path must stay under
     about 100 bytes, which pytest's tmp_path can exceed)."""
-    with tempfile.TemporaryDirectory(prefix="pcon-") as home:
+    # WebKit's helper processes may still flush a cache file while the folder is removed.
+    with tempfile.TemporaryDirectory(prefix="pcon-", ignore_cleanup_errors=True) as home:
         yield Path(home)
 
 

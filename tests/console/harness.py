@@ -242,11 +242,13 @@ def console_under_xvfb(exe: Path, pacai: Path, home: Path, shots: Path) -> Itera
         if session is not None:
             session.end()
         watched = running.watched if running is not None else set()
-        for pid in [driver.pid, *descendants(driver.pid), *watched]:
+        started_here = {driver.pid, *descendants(driver.pid), *watched}
+        for pid in started_here:
             if alive(pid):
                 with suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         driver.wait(10)
+        wait_until_gone(started_here, 10)  # before the scratch folder they write in is removed
         log.close()
         leftover = postmaster_pid(data_dir)
         if leftover is not None and alive(leftover) and "postgres" in " ".join(command_line(leftover)):
