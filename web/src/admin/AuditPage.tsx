@@ -1,5 +1,5 @@
 /** The audit log (CONTRACT §7.3): paged, filtered by action type, with chain verification. */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useAuditPage, useAuditVerify } from "../api/hooks";
 import { AUDIT_TYPES, type AuditEntry } from "../api/types";
 import { useTitle } from "../app/focus";
@@ -8,9 +8,7 @@ import { Button, Loading, Notice, Pager, ProblemAlert, SelectField, formatTime, 
 export function AuditPage() {
   useTitle("Audit log");
   const [type, setType] = useState("");
-  const pager = usePager();
-  const { reset } = pager;
-  useEffect(() => reset(), [type, reset]);
+  const pager = usePager(type);
   const page = useAuditPage(type, pager.cursor);
   const verify = useAuditVerify();
   const items = page.data?.items ?? [];

@@ -82,7 +82,7 @@ export function LicensePage() {
             />
           )}
         </FieldShell>
-        <ProblemAlert error={install.error} title="The licence was not installed" />
+        <ProblemAlert error={install.error} />
         {done && <Notice tone="success">Licence installed. Every server instance applies it within seconds.</Notice>}
         <div className="form-actions">
           <Button type="submit" variant="primary" busy={install.isPending} disabled={!fileName}>

@@ -19,9 +19,7 @@ export function UsersPage() {
   useTitle("Users");
   const [search, setSearch] = useState("");
   const q = useDebounced(search, 300);
-  const pager = usePager();
-  const { reset } = pager;
-  useEffect(() => reset(), [q, reset]);
+  const pager = usePager(q);
   const page = useUsersPage(q, pager.cursor);
   const patch = usePatchUser();
   const revoke = useRevokeSessions();
@@ -139,7 +137,8 @@ export function UsersPage() {
                     </td>
                     <td>{u.disabled ? <Badge tone="bad">Disabled</Badge> : <Badge tone="ok">Active</Badge>}</td>
                     <td className="small">{formatTime(u.created_at)}</td>
-                    <td className="actions">
+                    <td>
+                      <div className="row-actions">
                       {u.disabled ? (
                         <Button onClick={() => change(u, { disabled: false }, "enabled")} aria-label={`Enable ${u.email}`}>
                           Enable
@@ -157,6 +156,7 @@ export function UsersPage() {
                       <Button onClick={() => setConfirm({ user: u, action: "revoke" })} aria-label={`Revoke sessions of ${u.email}`}>
                         Revoke sessions
                       </Button>
+                      </div>
                     </td>
                   </tr>
                 );

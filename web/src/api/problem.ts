@@ -106,7 +106,7 @@ export function toProblem(error: unknown): Problem {
 /** The sentence to show for a problem (field errors are shown beside their fields as well). */
 export function problemMessage(problem: Problem): string {
   if (problem.kind === "network") {
-    return "Can't reach the pacai server. Check your connection; this retries by itself.";
+    return "Can't reach the pacai server. Check your connection and try again in a moment.";
   }
   const { status, detail } = problem;
   switch (status) {

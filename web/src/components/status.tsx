@@ -85,20 +85,19 @@ export function LicenseBanner() {
   const now = useNow(state === "grace");
   if (!state || state === "valid") return null;
   const adminLink = isAdmin ? (
-    <>
-      {" "}
-      <Link to="/admin/license">Manage the licence</Link>.
-    </>
+    <Link to="/admin/license" className="banner-link">
+      Manage the licence
+    </Link>
   ) : (
-    " Ask your administrator to install one."
+    "Ask your administrator to install one."
   );
   if (state === "grace") {
     const days = daysUntil(check?.grace_until ?? license.data?.grace_until, now);
     return (
       <div className="banner banner-warning" role="status">
         <strong>Licence expired — grace period.</strong>{" "}
-        {days === null ? "Generation keeps working for a limited time." : `${days} day${days === 1 ? "" : "s"} left before generation stops.`}
-        {isAdmin ? adminLink : " Ask your administrator to renew it."}
+        {days === null ? "Generation keeps working for a limited time. " : `${days} day${days === 1 ? "" : "s"} left before generation stops. `}
+        {isAdmin ? adminLink : "Ask your administrator to renew it."}
       </div>
     );
   }
@@ -111,7 +110,7 @@ export function LicenseBanner() {
   };
   return (
     <div className="banner banner-error" role="status">
-      <strong>{text[state] ?? `Licence state: ${state}.`}</strong> Generation, overrides and exports may be refused.
+      <strong>{text[state] ?? `Licence state: ${state}.`}</strong> Generation, overrides and exports may be refused.{" "}
       {adminLink}
     </div>
   );

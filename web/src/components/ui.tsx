@@ -11,6 +11,7 @@ import {
 } from "react";
 import { problemMessage, toProblem, type FieldError, type Problem } from "../api/problem";
 import { secondsLeft } from "../api/ratelimit";
+import { useConnectivity } from "../app/context";
 import { useNow } from "./clock";
 
 export function Button({
@@ -123,13 +124,19 @@ export function ProblemAlert({
   other?: FieldError[];
   title?: string;
 }) {
+  const connectivity = useConnectivity();
   if (!error) return null;
   const problem: Problem = toProblem(error);
   const extra = other ?? [];
+  // A request that failed during an outage: once the server answers again, say so.
+  const message =
+    problem.kind === "network" && connectivity === "online"
+      ? "That didn't reach the server, but the connection is back now. Please try again."
+      : problemMessage(problem);
   return (
     <div className="alert alert-error" role="alert">
       {title && <strong className="alert-title">{title}</strong>}
-      <p>{problemMessage(problem)}</p>
+      <p>{message}</p>
       {extra.length > 0 && (
         <ul>
           {extra.map((e, i) => (
@@ -174,9 +181,10 @@ export function Countdown({ untilMs, label }: { untilMs: number | undefined; lab
   if (!untilMs || left <= 0) return null;
   return (
     <div className="alert alert-wait" role="status">
-      <span className="wait-icon" aria-hidden="true">
-        ⏳
-      </span>
+      <svg className="wait-icon" viewBox="0 0 20 20" width="18" height="18" aria-hidden="true">
+        <circle cx="10" cy="10" r="8" fill="none" stroke="currentColor" strokeWidth="1.8" />
+        <path d="M10 5.5V10l3 2" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+      </svg>
       <span>
         {label} Available again in{" "}
         <strong role="timer" aria-atomic="true">
@@ -188,16 +196,22 @@ export function Countdown({ untilMs, label }: { untilMs: number | undefined; lab
   );
 }
 
-/** Previous/next over cursor pages (CONTRACT §1.6): a stack of the cursors already visited. */
-export function usePager() {
-  const [stack, setStack] = useState<(string | null)[]>([null]);
-  const cursor = stack[stack.length - 1] ?? null;
+/**
+ * Previous/next over cursor pages (CONTRACT §1.6): a stack of the cursors already visited.
+ * A new `resetKey` (a search or filter) starts again at the first page.
+ */
+export function usePager(resetKey = "") {
+  const [state, setState] = useState<{ key: string; stack: (string | null)[] }>({ key: resetKey, stack: [null] });
+  let stack = state.stack;
+  if (state.key !== resetKey) {
+    stack = [null];
+    setState({ key: resetKey, stack });
+  }
   return {
-    cursor,
+    cursor: stack[stack.length - 1] ?? null,
     page: stack.length,
-    next: (nextCursor: string) => setStack((s) => [...s, nextCursor]),
-    previous: () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)),
-    reset: () => setStack([null]),
+    next: (nextCursor: string) => setState((s) => ({ ...s, stack: [...s.stack, nextCursor] })),
+    previous: () => setState((s) => (s.stack.length > 1 ? { ...s, stack: s.stack.slice(0, -1) } : s)),
   };
 }
 

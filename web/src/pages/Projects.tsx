@@ -33,7 +33,7 @@ export function ProjectsPage() {
           <div className="empty-art" aria-hidden="true">
             ◇
           </div>
-          <h2>No projects yet</h2>
+          <h2>Start your first world</h2>
           <p>Create your first world with “New project”: pick a name, a seed and the world’s parameters.</p>
         </div>
       )}

@@ -318,7 +318,7 @@ export default function WorldView({ data, onPick, highlight }: WorldViewProps) {
           </p>
         </div>
 
-        <aside className="world-side">
+        <aside className="world-side" style={{ maxHeight: size.h }}>
           <div className="tile-details" id={detailsId} aria-live="polite">
             <h3>Details</h3>
             {details ? <TileInfo details={details} factionName={factionName} /> : <p className="muted small">Hover over the map, or focus it and use the arrow keys.</p>}

@@ -45,7 +45,23 @@ interface Draft {
   delta: number;
 }
 
-const FIELDS = ["entity_type", "count", "at", "faction", "entity_id", "to", "condition", "intensity", "hour", "delta", "op"];
+const FIELDS = [
+  "entity_type",
+  "count",
+  "at",
+  "at.x",
+  "at.y",
+  "faction",
+  "entity_id",
+  "to",
+  "to.x",
+  "to.y",
+  "condition",
+  "intensity",
+  "hour",
+  "delta",
+  "op",
+];
 
 function toOp(op: OpName, d: Draft): OverrideOp {
   const int = (s: string) => (s.trim() === "" ? NaN : Number(s));
@@ -130,8 +146,8 @@ export function OverridesPanel({
     <fieldset className="fieldset fieldset-inline">
       <legend>{label}</legend>
       <div className="grid-2">
-        <TextField label="X" type="number" min={0} step={1} value={draft.x} onChange={(e) => set("x", e.target.value)} error={undefined} />
-        <TextField label="Y" type="number" min={0} step={1} value={draft.y} onChange={(e) => set("y", e.target.value)} error={undefined} />
+        <TextField label="X" type="number" min={0} step={1} value={draft.x} onChange={(e) => set("x", e.target.value)} error={byField[`${errorKey}.x`]} />
+        <TextField label="Y" type="number" min={0} step={1} value={draft.y} onChange={(e) => set("y", e.target.value)} error={byField[`${errorKey}.y`]} />
       </div>
       {byField[errorKey] && <div className="field-error">{byField[errorKey]}</div>}
       <p className="field-hint">Tip: click the map (or press Enter on it) to pick a tile.</p>
