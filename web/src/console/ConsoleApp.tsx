@@ -4,7 +4,7 @@
  * refresh cookie is the Studio's, same-origin only). The host may preset the URL with
  * `window.__PACAI_CONSOLE__ = { apiBase: "http://127.0.0.1:5000" }`.
  */
-import { useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { createHashRouter, Navigate, Outlet, RouterProvider } from "react-router";
 import { adminRoutes } from "../admin";
 import { useLogout } from "../api/hooks";
@@ -15,7 +15,6 @@ import { bodyStrategy } from "../auth/strategies";
 import { Button, Notice, TextField } from "../components/ui";
 import { ConnectivityBanner } from "../components/status";
 import { SignInPage } from "../pages/SignIn";
-import { useEffect } from "react";
 
 declare global {
   interface Window {
@@ -118,7 +117,7 @@ export function ConsoleApp() {
 
   if (server) return <Connected key={server} server={server} onChangeServer={change} />;
   return (
-    <div className="auth-page">
+    <main className="auth-page">
       <form className="auth-card stack" onSubmit={submit} noValidate>
         <h1>Connect to a pacai server</h1>
         <Notice>The console administers one pacai installation. Its address is remembered on this machine.</Notice>
@@ -127,6 +126,6 @@ export function ConsoleApp() {
           Connect
         </Button>
       </form>
-    </div>
+    </main>
   );
 }

@@ -33,7 +33,7 @@ export function RegisterPage() {
   }
 
   return (
-    <div className="auth-page">
+    <main className="auth-page">
       <div className="auth-card">
         <div className="brand brand-large" aria-hidden="true">
           <span className="brand-mark">◆</span> PacAI Studio
@@ -79,6 +79,6 @@ export function RegisterPage() {
           Already have an account? <Link to="/sign-in">Sign in</Link>
         </p>
       </div>
-    </div>
+    </main>
   );
 }

@@ -43,7 +43,7 @@ export function SignInPage({ registerPath = "/register", home = "/projects" }: {
 
   const limited = problem?.status === 429;
   return (
-    <div className="auth-page">
+    <main className="auth-page">
       <div className="auth-card">
         <div className="brand brand-large" aria-hidden="true">
           <span className="brand-mark">◆</span> PacAI Studio
@@ -86,6 +86,6 @@ export function SignInPage({ registerPath = "/register", home = "/projects" }: {
           </p>
         )}
       </div>
-    </div>
+    </main>
   );
 }

@@ -318,9 +318,9 @@ export default function WorldView({ data, onPick, highlight }: WorldViewProps) {
           </p>
         </div>
 
-        <aside className="world-side" style={{ maxHeight: size.h }}>
+        <aside className="world-side" style={{ maxHeight: size.h }} tabIndex={0} aria-label="Map details and legend">
           <div className="tile-details" id={detailsId} aria-live="polite">
-            <h3>Details</h3>
+            <h2 className="side-title">Details</h2>
             {details ? <TileInfo details={details} factionName={factionName} /> : <p className="muted small">Hover over the map, or focus it and use the arrow keys.</p>}
           </div>
           <Legend
@@ -385,8 +385,8 @@ function Legend({
 }) {
   return (
     <div className="legend">
-      <h3>Legend</h3>
-      <h4>Factions</h4>
+      <h2 className="side-title">Legend</h2>
+      <h3 className="legend-sub">Factions</h3>
       <ul className="legend-list">
         {factions.map((f, i) => (
           <li key={f.id}>
@@ -398,7 +398,7 @@ function Legend({
           </li>
         ))}
       </ul>
-      <h4>Places</h4>
+      <h3 className="legend-sub">Places</h3>
       <ul className="legend-list legend-cols">
         {poiKinds.map((kind) => (
           <li key={kind}>
@@ -415,7 +415,7 @@ function Legend({
           <span>NPC (faction colour)</span>
         </li>
       </ul>
-      <h4>Terrain</h4>
+      <h3 className="legend-sub">Terrain</h3>
       <ul className="legend-list legend-cols">
         {histogram.map(({ name }) => (
           <li key={name}>

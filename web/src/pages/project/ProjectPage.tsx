@@ -194,7 +194,8 @@ export function ProjectPage() {
           )}
           <section className="panel" aria-labelledby="feed-heading">
             <h2 id="feed-heading">Live events</h2>
-            <ol className="feed" role="log" aria-live="polite" aria-relevant="additions">
+            <div role="log" aria-live="polite" aria-relevant="additions" aria-labelledby="feed-heading">
+            <ol className="feed">
               {feed.length === 0 && <li className="muted small">Changes by anyone on this project appear here as they happen.</li>}
               {feed.map((item) => (
                 <li key={item.key}>
@@ -203,6 +204,7 @@ export function ProjectPage() {
                 </li>
               ))}
             </ol>
+            </div>
           </section>
           {generated && <OverrideHistory projectId={projectId} names={names} />}
         </div>
