@@ -129,10 +129,13 @@ export function ProblemAlert({
   const problem: Problem = toProblem(error);
   const extra = other ?? [];
   // A request that failed during an outage: once the server answers again, say so.
+  const allBesideFields = other !== undefined && problem.errors.length > 0 && extra.length === 0;
   const message =
     problem.kind === "network" && connectivity === "online"
       ? "That didn't reach the server, but the connection is back now. Please try again."
-      : problemMessage(problem);
+      : allBesideFields
+        ? `Please check the highlighted field${problem.errors.length === 1 ? "" : "s"}.`
+        : problemMessage(problem);
   return (
     <div className="alert alert-error" role="alert">
       {title && <strong className="alert-title">{title}</strong>}
