@@ -4,7 +4,7 @@
  * strings, the world document typed as a string, untyped params/ops/audit entries, and
  * the endpoints still being added — are adapted here and nowhere else.
  */
-import { useMutation, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useRuntime } from "../app/context";
 import type { Runtime } from "../app/runtime";
 import { problemFromBody, toProblem } from "./problem";
@@ -196,19 +196,29 @@ export function useApplyOverride(projectId: string) {
 
 // --- health and licence -----------------------------------------------------------------
 
-export function useHealth(refetchInterval: number | false = 30_000) {
-  const { api } = useRuntime();
-  return api.useQuery(
-    "get",
-    "/v5/health",
-    {},
-    {
-      refetchInterval,
-      select: (h) => h as unknown as HealthReport,
-      // 503 means "down" and still carries the report; keep showing the last one we had.
-      retry: false,
+/**
+ * GET /v5/health. A 503 ("down") still carries the report, which is returned as data (the
+ * transport passes it through and reports the outage); other failures are errors.
+ */
+export function healthQuery(runtime: Runtime) {
+  return {
+    queryKey: ["get", "/v5/health", {}] as const,
+    queryFn: async ({ signal }: { signal: AbortSignal }): Promise<HealthReport> => {
+      const result = await runtime.client.GET("/v5/health", { signal });
+      const { data, error } = result as { data?: unknown; error?: unknown };
+      const response = result.response as Response;
+      if (data) return data as HealthReport;
+      if (response.status === 503 && error && typeof error === "object" && "checks" in error) {
+        return error as unknown as HealthReport;
+      }
+      throw error ?? problemFromBody(response.status, undefined);
     },
-  );
+  };
+}
+
+export function useHealth(refetchInterval: number | false = 30_000) {
+  const runtime = useRuntime();
+  return useQuery({ ...healthQuery(runtime), refetchInterval, retry: false });
 }
 
 export function useLicense(enabled: boolean) {

@@ -99,4 +99,15 @@ describe("transport", () => {
     await transport(new Request("http://x/v5/projects/1/generate", { method: "POST" }));
     expect(budgets.getSnapshot().readings.actions?.reading.remaining).toBe(12);
   });
+
+  it("passes the health report of a 503 through (the health page shows it) and reports the outage", async () => {
+    const report = { status: "down", version: "5", environment: "test", uptime_seconds: 1, checks: { database: { status: "down" } } };
+    const { transport, connectivity } = setup([
+      new Response(JSON.stringify(report), { status: 503, headers: { "Content-Type": "application/json" } }),
+    ]);
+    const res = await transport(new Request("http://x/v5/health"));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual(report);
+    expect(connectivity.getSnapshot()).toBe("unavailable");
+  });
 });

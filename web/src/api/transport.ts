@@ -72,15 +72,27 @@ export async function normalize(response: Response, budgets: BudgetStore, nowMs:
       body = undefined;
     }
   }
+  const bodyBudget = (body as { budget?: unknown } | undefined)?.budget;
+  budgets.observe(response.headers, response.status, typeof bodyBudget === "string" ? bodyBudget : undefined);
+  if (response.status === 503 && isHealthReport(body)) {
+    // /v5/health answers 503 with the full report when a required dependency is down:
+    // that report is what the health page shows, so it is passed through as it is.
+    return new Response(JSON.stringify(body), { status: 503, headers: response.headers });
+  }
   const status = GATEWAY_DOWN.has(response.status) ? 503 : response.status;
   const problem = problemFromBody(status, body, parseRetryAfter(response.headers.get("Retry-After"), nowMs));
   if (GATEWAY_DOWN.has(response.status)) {
     problem.kind = "network";
     problem.detail = "";
   }
-  budgets.observe(response.headers, response.status, problem.budget);
   const headers = new Headers(response.headers);
   headers.set("Content-Type", "application/problem+json");
   headers.delete("Content-Length");
   return new Response(JSON.stringify(problem), { status: response.status, statusText: response.statusText, headers });
+}
+
+function isHealthReport(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const b = body as { status?: unknown; checks?: unknown };
+  return typeof b.status === "string" && typeof b.checks === "object" && b.checks !== null;
 }

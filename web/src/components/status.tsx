@@ -4,9 +4,10 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
-import { useHealth, useLicense } from "../api/hooks";
+import { healthQuery, useHealth, useLicense } from "../api/hooks";
+import { useQuery } from "@tanstack/react-query";
 import { estimateRemaining } from "../api/ratelimit";
-import { useApi, useAuthState, useBudgets, useConnectivity, useRuntime } from "../app/context";
+import { useAuthState, useBudgets, useConnectivity, useRuntime } from "../app/context";
 import { useLiveStatus } from "../live/LiveProvider";
 import type { HealthCheck } from "../api/types";
 import { useNow } from "./clock";
@@ -18,25 +19,21 @@ import { Countdown, useCountdown } from "./ui";
  */
 export function ConnectivityBanner() {
   const state = useConnectivity();
-  const { queryClient } = useRuntime();
-  const api = useApi();
+  const runtime = useRuntime();
+  const { queryClient } = runtime;
   const failures = useRef(0);
   const wasDown = useRef(false);
   const down = state !== "online";
-  api.useQuery(
-    "get",
-    "/v5/health",
-    {},
-    {
-      enabled: down,
-      retry: false,
-      // 1 s, 2 s, 4 s … up to 15 s between probes while the outage lasts.
-      refetchInterval: (query) => {
-        failures.current = query.state.status === "error" ? failures.current + 1 : 0;
-        return Math.min(15_000, 1_000 * 2 ** Math.min(failures.current, 4));
-      },
+  useQuery({
+    ...healthQuery(runtime),
+    enabled: down,
+    retry: false,
+    // 1 s, 2 s, 4 s … up to 15 s between probes while the outage lasts.
+    refetchInterval: (query) => {
+      failures.current = query.state.status === "error" || query.state.data?.status === "down" ? failures.current + 1 : 0;
+      return Math.min(15_000, 1_000 * 2 ** Math.min(failures.current, 4));
     },
-  );
+  });
   useEffect(() => {
     if (down) {
       wasDown.current = true;
