@@ -15,7 +15,7 @@ use super::errors::ExportError;
 /// How entry data is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// Deflate (level 6) unless the name says the data is already compressed (`.png`,
+    /// Deflate (level 1) unless the name says the data is already compressed (`.png`,
     /// `.usdz`, `.zip`) or deflate would not make it smaller.
     Auto,
     /// Store every entry uncompressed, each entry's data starting at a multiple of
@@ -23,7 +23,9 @@ pub enum Method {
     Stored { align: usize },
 }
 
-const LEVEL: u8 = 6;
+/// Level 1 (greedy matching): on a 14 MB glTF terrain 23x faster than level 6 (70 ms
+/// against 1.6 s) for 3.8 MB instead of 2.5 MB.
+const LEVEL: u8 = 1;
 const DOS_TIME: u16 = 0;
 /// 1980-01-01: day 1, month 1, year 0 (= 1980).
 const DOS_DATE: u16 = (1 << 5) | 1;
