@@ -8,22 +8,22 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
-use super::ExportError;
+use super::ExportError as Failure;
 
 create_exception!(
     pacai._core,
-    ExportError_,
+    ExportError,
     PyValueError,
     "A world cannot be exported or an archive cannot be written; `kind` is \"document\", \"engine\" or \"archive\"."
 );
 
-fn to_py(py: Python<'_>, err: ExportError) -> PyErr {
+fn to_py(py: Python<'_>, err: Failure) -> PyErr {
     let kind = match &err {
-        ExportError::Document(_) => "document",
-        ExportError::UnknownEngine(_) => "engine",
-        ExportError::Archive(_) => "archive",
+        Failure::Document(_) => "document",
+        Failure::UnknownEngine(_) => "engine",
+        Failure::Archive(_) => "archive",
     };
-    let e = ExportError_::new_err(err.to_string());
+    let e = ExportError::new_err(err.to_string());
     if let Err(failed) = e.value(py).setattr("kind", kind) {
         return failed;
     }
@@ -101,7 +101,7 @@ fn zip_archive<'py>(
         Some(_) => {
             return Err(to_py(
                 py,
-                ExportError::archive("stored_alignment must be from 1 to 4096"),
+                Failure::archive("stored_alignment must be from 1 to 4096"),
             ))
         }
         None => super::zip::Method::Auto,
@@ -146,7 +146,7 @@ fn png_gray16<'py>(
                 })
                 .collect();
             if samples_le.len() % 2 != 0 {
-                return Err(ExportError::archive("samples must be whole uint16 values"));
+                return Err(Failure::archive("samples must be whole uint16 values"));
             }
             super::png_gray16(width, height, &samples)
         })
@@ -157,7 +157,7 @@ fn png_gray16<'py>(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("EXPORT_FORMAT_VERSION", super::FORMAT_VERSION)?;
-    m.add("ExportError", py.get_type::<ExportError_>())?;
+    m.add("ExportError", py.get_type::<ExportError>())?;
     m.add_function(wrap_pyfunction!(export_engines, m)?)?;
     m.add_function(wrap_pyfunction!(export_engine_files, m)?)?;
     m.add_function(wrap_pyfunction!(export_document_files, m)?)?;
