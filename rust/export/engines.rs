@@ -1136,7 +1136,7 @@ fn cryengine(world: &World) -> Vec<(String, Vec<u8>)> {
             pos(n.x, n.y),
             &[
                 ("id", n.id.clone()),
-                ("type", n.kind.clone()),
+                ("entity_type", n.kind.clone()),
                 ("faction", n.faction.clone()),
                 ("level", n.level.to_string()),
                 ("behaviour", n.mode.clone()),
