@@ -34,11 +34,7 @@ def check_grid(doc: dict[str, Any], grid: list[list[int]], *, south_first: bool 
             value = row[i]
             sx = i * (width - 1) / (n_cols - 1) if n_cols > 1 else 0.0
             x0, y0 = math.floor(sx), math.floor(sy)
-            around = [
-                tiles[y][x] * 257
-                for y in {y0, min(y0 + 1, height - 1)}
-                for x in {x0, min(x0 + 1, width - 1)}
-            ]
+            around = [tiles[y][x] * 257 for y in {y0, min(y0 + 1, height - 1)} for x in {x0, min(x0 + 1, width - 1)}]
             assert min(around) - 1 <= value <= max(around) + 1, (i, j, value, around)
             if sx == x0 and sy == y0:
                 assert value == tiles[y0][x0] * 257, (i, j)

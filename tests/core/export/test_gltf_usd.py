@@ -95,12 +95,12 @@ def test_glb_vertices_colours_and_markers_follow_the_document(
             assert (x, z) == (i * TILE_M, j * TILE_M)
             assert y == tiles[j][i] * HEIGHT_STEP_M
     normals = accessor(gltf, blob, 1)
-    assert all(abs(nx * nx + ny * ny + nz * nz - 1) < 1e-5 and ny > 0 for nx, ny, nz in normals[:: 97])
+    assert all(abs(nx * nx + ny * ny + nz * nz - 1) < 1e-5 and ny > 0 for nx, ny, nz in normals[::97])
     colours = accessor(gltf, blob, 2)
     letters = "".join(doc["world"]["tiles"])
     water = {chr(ord("a") + doc["world"]["tile_types"].index(t)) for t in ("deep_water", "shallow_water")}
     # Water tiles are blue-dominant, every other class is not.
-    for letter, (r, g, b, a) in list(zip(letters, colours, strict=True))[:: 13]:
+    for letter, (r, g, b, a) in list(zip(letters, colours, strict=True))[::13]:
         assert a == 255
         assert (b > r and b > g) == (letter in water), (letter, r, g, b)
     nodes = gltf["nodes"]
