@@ -4,6 +4,7 @@
 
 pub mod build_info;
 pub mod canonical;
+pub mod export;
 pub mod jwt;
 pub mod ratelimit;
 pub mod sign;

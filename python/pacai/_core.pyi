@@ -1,7 +1,7 @@
 """Type stub for the Rust extension module `pacai._core` (checked by mypy.stubtest)."""
 
 from collections.abc import Sequence
-from typing import Self, final
+from typing import Self, TypedDict, final, type_check_only
 
 __version__: str
 build_profile: str
@@ -443,3 +443,53 @@ def apply_overrides(world: bytes, ops_json: bytes) -> tuple[bytes, str, bytes]:
 
 def world_checksum(world: bytes) -> str:
     """Checksum of the bytes given, "sha256:" + lowercase hex; the bytes are not validated."""
+
+# --- engine exports (rust/export) ---
+EXPORT_FORMAT_VERSION: str
+"""Version of the engine files' layout (every engine's `format_version`)."""
+
+class ExportError(ValueError):
+    """A world cannot be exported or an archive cannot be written. `kind` is "document"
+    (the world bytes are not an exportable document), "engine" (unknown engine id) or
+    "archive" (an unsafe or duplicate path, or a size a ZIP without ZIP64 cannot hold)."""
+
+    kind: str
+
+@type_check_only
+class EngineInfo(TypedDict):
+    id: str
+    name: str
+    format_version: str
+    files: list[str]
+
+def export_engines() -> list[EngineInfo]:
+    """The nine export targets of CONTRACT §9.1, in a fixed order; `files` are the paths
+    an engine's bundle holds besides the common files, in bundle order."""
+
+def export_engine_files(world: bytes, engine: str) -> list[tuple[str, bytes]]:
+    """[(path, bytes)] of `engine`'s import files for a world document (the bytes
+    generate_world/apply_overrides return), in `files` order; deterministic. Runs without
+    the GIL. Raises ExportError."""
+
+def export_document_files(world: bytes) -> list[tuple[str, bytes]]:
+    """[("world.json", ...), ("entities.json", ...), ("narrative.json", ...)]: the
+    document's three members as canonical JSON. Raises ExportError."""
+
+def zip_archive(entries: Sequence[tuple[str, bytes]], *, stored_alignment: int | None = None) -> bytes:
+    """A deterministic ZIP of the entries in the order given: fixed 1980-01-01 times,
+    mode 0644, UTF-8 names, deflate level 1 (stored for .png/.usdz and when deflate does
+    not help), no ZIP64. With `stored_alignment` (1..4096) every entry is stored and its
+    data aligned to that many bytes (USDZ: 64). Refuses absolute paths, `..`/`.`/empty
+    segments, backslashes and duplicates. Runs without the GIL. Raises ExportError."""
+
+def export_glb(world: bytes) -> bytes:
+    """The terrain and POI/NPC marker nodes as glTF 2.0 binary (the Blender/WebGPU file).
+    Raises ExportError."""
+
+def export_usdz(world: bytes) -> bytes:
+    """The visionOS USDZ package (a `world.usda` layer, stored, 64-byte aligned).
+    Raises ExportError."""
+
+def png_gray16(width: int, height: int, samples_le: bytes) -> bytes:
+    """A 16-bit grayscale PNG of width*height little-endian uint16 samples, row 0 at the
+    top. Raises ExportError."""
